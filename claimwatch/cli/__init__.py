@@ -1,0 +1,67 @@
+"""The ``claimwatch`` command: thin wiring from the terminal to the packages.
+
+claimwatch demo                      serve the bundled corpus on 127.0.0.1 and run the nightly flow
+claimwatch run                       one nightly run over the configured sources
+claimwatch schedule                  serve the nightly deployment on its cron (needs a Prefect server)
+claimwatch queue list|show|decide    triage the review queue
+claimwatch snippets pull|import      the rebuttal library
+claimwatch sources list              configured sources and their health
+claimwatch models build|info         the embedding model
+claimwatch db upgrade|current        schema migrations
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from claimwatch import __version__
+from claimwatch.cli import admin, queue, run, snippets
+from claimwatch.errors import ClaimwatchError
+
+app = typer.Typer(
+    name="claimwatch",
+    help="Monitor the news for misleading claims about Vietnam's foreign and people-to-people relations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(queue.app, name="queue")
+app.add_typer(snippets.app, name="snippets")
+app.add_typer(admin.sources_app, name="sources")
+app.add_typer(admin.models_app, name="models")
+app.add_typer(admin.db_app, name="db")
+app.command("demo")(run.demo)
+app.command("run")(run.run)
+app.command("schedule")(run.schedule)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"claimwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Data directory (CLAIMWATCH_DATA_DIR).")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    if data_dir is not None:
+        os.environ["CLAIMWATCH_DATA_DIR"] = str(data_dir)
+
+
+def main() -> None:
+    """Console-script entry point: known errors print one clear line and exit 1."""
+    try:
+        app()
+    except ClaimwatchError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise SystemExit(1) from exc

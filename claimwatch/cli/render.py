@@ -1,0 +1,178 @@
+"""Rich renderings for the terminal. Crawled text is untrusted: it is always passed to Rich as
+plain ``Text``, never as markup, so ``[link=…]`` or ``[bold]`` in an article stays literal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from flows.report import RunReport
+from store.schema import QueueItem
+
+
+def plain(value: object, limit: int | None = None) -> Text:
+    text = str(value) if value is not None else ""
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return Text(text)
+
+
+def run_report(report: RunReport) -> Group:
+    counts = report.counts
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold")
+    summary.add_column()
+    rows = [
+        (
+            "Sources",
+            f"{counts.get('sources', 0)} ({counts.get('feeds_read', 0)} feeds read, {counts.get('feeds_not_modified', 0)} unchanged, {counts.get('sources_failed', 0)} failed)",
+        ),
+        (
+            "Articles",
+            f"{counts.get('articles_new', 0)} new, {counts.get('articles_updated', 0)} updated, {counts.get('articles_duplicate', 0)} already stored ({counts.get('pages_fetched', 0)} pages fetched, {counts.get('page_failures', 0)} failures, {counts.get('pages_refused', 0)} refused by robots.txt or URL policy)",
+        ),
+        (
+            "Claims",
+            f"{counts.get('claims', 0)} check-worthy of {counts.get('sentences', 0)} sentences, {counts.get('claims_on_topic', 0)} on topic, {counts.get('claims_matched', 0)} repeat a known narrative",
+        ),
+        (
+            "Clusters",
+            f"{counts.get('clusters_new', 0)} new, {counts.get('clusters_grown', 0)} grown",
+        ),
+        (
+            "Queued",
+            f"{counts.get('queue_created', 0)} new items, {counts.get('queue_updated', 0)} updated ({report.queue_total} in the queue)",
+        ),
+        (
+            "Time",
+            f"{report.seconds:.1f} s ("
+            + ", ".join(f"{k.lower()} {v:.1f}" for k, v in report.timings.items())
+            + ")",
+        ),
+    ]
+    for label, value in rows:
+        summary.add_row(label, value)
+    parts: list[Any] = [
+        Panel(summary, title=f"Nightly run #{report.run_id}: {report.status}", expand=False)
+    ]
+    if report.top_items:
+        parts.append(top_items_table(report))
+    if report.problems:
+        parts.append(
+            Panel(
+                Text("\n".join(report.problems)),
+                title=f"{len(report.problems)} problems",
+                border_style="yellow",
+                expand=False,
+            )
+        )
+    return Group(*parts)
+
+
+def top_items_table(report: RunReport) -> Table:
+    table = Table(title="Top flagged items", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("Priority", justify="right")
+    table.add_column("Narrative")
+    table.add_column("Claim (outlets · languages)")
+    table.add_column("Suggested rebuttal snippets")
+    for item in report.top_items:
+        claim = plain(item.claim, 160)
+        claim.append(f"\n{len(item.outlets)} outlets · {', '.join(item.languages)}", style="dim")
+        snippets = Text()
+        for snippet in item.snippets:
+            snippets.append(f"[{snippet['language']}] ", style="bold")
+            snippets.append(snippet["title"] + "\n")
+            snippets.append(snippet["source"] + "\n", style="dim")
+        table.add_row(
+            str(item.item_id), f"{item.score:.2f}", plain(item.narrative), claim, snippets
+        )
+    return table
+
+
+def queue_table(items: list[QueueItem]) -> Table:
+    table = Table(title=f"Review queue ({len(items)} shown)")
+    for name, justify in (
+        ("#", "right"),
+        ("Priority", "right"),
+        ("Status", "left"),
+        ("Narrative", "left"),
+        ("Languages", "left"),
+        ("Outlets", "right"),
+        ("Claim", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for item in items:
+        table.add_row(
+            str(item.id),
+            f"{item.priority:.2f}",
+            item.decision or item.status,
+            plain(item.narrative.slug if item.narrative else "—"),
+            ", ".join(item.cluster.languages),
+            str(len(item.cluster.outlets)),
+            plain(item.explanation.get("claim", ""), 100),
+        )
+    return table
+
+
+def queue_item(item: QueueItem) -> Group:
+    why = item.explanation
+    scores = why.get("scores", {})
+    header = Text()
+    header.append(f"Item #{item.id} · {item.status}", style="bold")
+    if item.decision:
+        header.append(f" · decided {item.decision} by {item.decided_by}")
+    header.append("\n\n")
+    header.append(Text(str(why.get("claim", ""))))
+    reasons = Text()
+    reasons.append(str(why.get("summary", "")) + "\n")
+    reasons.append(
+        f"Matched phrasing ({why.get('matched_phrasing', {}).get('language')}): ", style="dim"
+    )
+    reasons.append(str(why.get("matched_phrasing", {}).get("text", "")) + "\n")
+    reasons.append(
+        "Scores: " + ", ".join(f"{k} {v}" for k, v in scores.items()) + "\n", style="dim"
+    )
+    reasons.append(f"Model: {item.model_version}", style="dim")
+    occurrences = Table(title="Occurrences", show_header=True)
+    for column in ("Outlet", "Lang", "Published", "Sentence", "URL"):
+        occurrences.add_column(column)
+    for claim in item.cluster.claims:
+        article = claim.article
+        published = (article.published_at or article.fetched_at).date().isoformat()
+        occurrences.add_row(
+            plain(article.source.name),
+            plain(claim.language),
+            published,
+            plain(claim.text, 120),
+            plain(article.url),
+        )
+    snippets = Table(title="Suggested snippets (vetted)")
+    for column in ("Snippet", "Lang", "Score", "Chosen", "Title / sources"):
+        snippets.add_column(column)
+    for suggestion in item.suggestions:
+        snippet = suggestion.snippet
+        body = Text(snippet.title + "\n")
+        for source in snippet.sources:
+            body.append(f"{source.publisher}: {source.url}\n", style="dim")
+        snippets.add_row(
+            plain(snippet.key),
+            snippet.language,
+            f"{suggestion.score:.2f}",
+            "yes" if suggestion.chosen else "",
+            body,
+        )
+    return Group(
+        Panel(header, expand=False),
+        Panel(reasons, title="Why it was flagged", expand=False),
+        occurrences,
+        snippets,
+    )
+
+
+def print_report(console: Console, report: RunReport) -> None:
+    console.print(run_report(report))

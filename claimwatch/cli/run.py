@@ -1,0 +1,134 @@
+"""``claimwatch demo``, ``claimwatch run`` and ``claimwatch schedule``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from claimwatch.cli.progress import RichProgress
+from claimwatch.errors import ConfigError
+from claimwatch.prefect_env import configure_prefect
+from claimwatch.settings import load_settings
+
+console = Console()
+
+
+def _run_flow(demo_base: str | None, sources: list[str] | None, overrides: dict[str, Any]) -> None:
+    configure_prefect(quiet=True)
+    from claimwatch.cli.render import print_report
+    from flows.nightly import nightly
+    from flows.progress import reporting_to
+    from flows.report import RunReport
+
+    with RichProgress(console) as progress, reporting_to(progress):
+        result = nightly(demo_base=demo_base, sources=sources, overrides=overrides)
+    print_report(console, RunReport.from_dict(result))
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def demo(
+    port: Annotated[
+        int,
+        typer.Option(
+            help="Port of the demo server on 127.0.0.1 (CLAIMWATCH_DEMO_PORT).",
+            envvar="CLAIMWATCH_DEMO_PORT",
+        ),
+    ] = 8765,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start from an empty demo database.")
+    ] = False,
+) -> None:
+    """Serve the bundled demo corpus on 127.0.0.1 and run the nightly flow over it.
+
+    The demo keeps its own database under <data-dir>/demo, apart from the real one. Run it again
+    to see that nothing is added twice.
+    """
+    from claimwatch.demo.server import corpus_root, serve_directory
+
+    settings = load_settings()
+    demo_dir = (settings.data_dir / "demo").resolve()
+    if fresh:
+        shutil.rmtree(demo_dir, ignore_errors=True)
+    if not _port_free("127.0.0.1", port):
+        raise ConfigError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
+    overrides = {"data_dir": demo_dir, "allow_private_hosts": True, "download_delay_s": 0.0}
+    console.print(f"Demo data directory: {demo_dir}")
+    with serve_directory(corpus_root(), port=port) as server:
+        console.print(f"Serving the demo corpus at {server.base_url}")
+        _run_flow(server.base_url, None, overrides)
+    console.print(
+        "\nNext: triage the queue with\n"
+        f"  claimwatch --data-dir {demo_dir} queue list\n"
+        f"  claimwatch --data-dir {demo_dir} queue show ITEM\n"
+        f"  claimwatch --data-dir {demo_dir} queue decide ITEM misleading --snippet SNIPPET\n"
+        f"  claimwatch --data-dir {demo_dir} snippets pull --format md",
+        markup=False,
+    )
+
+
+def run(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+) -> None:
+    """One nightly run over the enabled sources of the sources file."""
+    _run_flow(None, source, {})
+
+
+def schedule(
+    cron: Annotated[
+        str | None,
+        typer.Option(help="Cron expression (default CLAIMWATCH_SCHEDULE_CRON, 0 2 * * *)."),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Time zone of the cron (default CLAIMWATCH_SCHEDULE_TIMEZONE)."),
+    ] = None,
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "claimwatch-nightly",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the deployment and exit.")
+    ] = False,
+) -> None:
+    """Serve the nightly flow as a Prefect deployment on a cron schedule (02:00 by default).
+
+    A schedule needs a running Prefect server: `prefect server start` and PREFECT_API_URL.
+    Stop with Ctrl-C.
+    """
+    settings = load_settings()
+    configure_prefect()
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from flows.deploy import nightly_deployment
+
+    deployment = nightly_deployment(
+        name, cron or settings.schedule_cron, timezone or settings.schedule_timezone
+    )
+    crons = [s.schedule for s in deployment.schedules or [] if isinstance(s.schedule, CronSchedule)]
+    schedule_text = ", ".join(f"{c.cron} ({c.timezone})" for c in crons)
+    console.print(
+        f"Deployment {deployment.name!r} of flow 'nightly' on {schedule_text}", markup=False
+    )
+    if dry_run:
+        return
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ConfigError(
+            "a schedule needs a Prefect server: run `prefect server start --host 127.0.0.1 --port 4200` "
+            "and set PREFECT_API_URL=http://127.0.0.1:4200/api (the ephemeral mode never fires schedules)"
+        )
+    from prefect import serve
+
+    serve(deployment)

@@ -1,0 +1,53 @@
+"""Every error claimwatch raises on purpose, in one hierarchy.
+
+    ClaimwatchError
+    ├── ConfigError            bad settings or a bad sources file (names the entry and field)
+    ├── ModelError             the embedding model cannot be built, found or verified
+    ├── FetchError             a source could not be read
+    │   ├── TransientFetchError    worth retrying: timeouts, connection resets, HTTP 429 and 5xx
+    │   └── PermanentFetchError    retrying will not help: HTTP 4xx, refused URLs, unparseable bodies
+    ├── LibraryError           the rebuttal library rejected input (names the row)
+    └── QueueError             a queue operation is not allowed (unknown item, bad decision)
+
+Flows retry only ``TransientFetchError``; everything else is recorded and reported.
+"""
+
+from __future__ import annotations
+
+
+class ClaimwatchError(Exception):
+    """Base class of every error claimwatch raises on purpose."""
+
+
+class ConfigError(ClaimwatchError):
+    """Settings or the sources file are invalid."""
+
+
+class ModelError(ClaimwatchError):
+    """The embedding model cannot be built, found or verified."""
+
+
+class FetchError(ClaimwatchError):
+    """A source could not be read."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class TransientFetchError(FetchError):
+    """A fetch failed in a way that may succeed on retry (timeouts, 429, 5xx)."""
+
+
+class PermanentFetchError(FetchError):
+    """A fetch failed in a way a retry will not fix (4xx, refused URL, unparseable body)."""
+
+
+class LibraryError(ClaimwatchError):
+    """The rebuttal library rejected input."""
+
+
+class QueueError(ClaimwatchError):
+    """A review-queue operation is not allowed."""

@@ -1,0 +1,139 @@
+"""The one typed settings object. Every setting is an environment variable ``CLAIMWATCH_<NAME>``.
+
+``docs/settings.md`` lists every field; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from claimwatch.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return user_data_path("claimwatch", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """claimwatch's configuration. Paths may be relative (to the working directory)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAIMWATCH_", extra="ignore", frozen=True)
+
+    # Where things live.
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Directory for the SQLite database, model cache and crawl state.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is SQLite at <data_dir>/claimwatch.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    sources_file: Path | None = Field(
+        default=None,
+        description="The sources TOML file; default ./sources.toml, else the one beside the code.",
+    )
+    models_dir: Path | None = Field(
+        default=None, description="Cache of built models; default <data_dir>/models."
+    )
+    embedding_model_path: Path | None = Field(
+        default=None,
+        description="A sentence-transformers directory to use instead of the built "
+        "multilingual-e5-small (it must follow E5's query:/passage: prompts).",
+    )
+
+    # Models.
+    embed_device: str = Field(default="cpu", description="torch device for embedding: cpu, cuda.")
+    embed_batch_size: int = Field(default=32, ge=1, le=4096, description="Sentences per batch.")
+    torch_threads: int | None = Field(
+        default=None, ge=1, description="torch intra-op threads; default: torch's own choice."
+    )
+
+    # Crawling.
+    user_agent: str = Field(
+        default="claimwatch/0.1 (news claim monitor; +https://github.com/claimwatch/claimwatch)",
+        description="User-Agent sent with every request.",
+    )
+    http_timeout_s: float = Field(default=20.0, gt=0, description="Per-request timeout, seconds.")
+    fetch_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a feed fetch after a transient error."
+    )
+    max_page_bytes: int = Field(
+        default=2_000_000, ge=10_000, description="Pages and feeds larger than this are cut off."
+    )
+    download_delay_s: float = Field(
+        default=0.5, ge=0, description="Delay between requests to one site (AutoThrottle's start)."
+    )
+    max_pages_per_run: int = Field(
+        default=2000, ge=1, description="Page budget of one crawl, all sources together."
+    )
+    max_article_chars: int = Field(
+        default=100_000, ge=1000, description="Extracted article text is capped at this length."
+    )
+    allow_private_hosts: bool = Field(
+        default=False,
+        description="Allow sources on loopback/private addresses (the demo turns this on).",
+    )
+
+    # Claim analysis. Scores are in [0, 1]; see docs/pipeline.md for what each means.
+    checkworthy_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Minimum check-worthiness for a sentence to be a claim.",
+    )
+    topic_threshold: float = Field(
+        default=0.5, ge=0, le=1, description="Minimum topic relevance for a claim to be analysed."
+    )
+    flag_threshold: float = Field(
+        default=0.5, ge=0, le=1, description="Minimum flag score for a cluster to be queued."
+    )
+    cluster_similarity: float = Field(
+        default=0.9, ge=0, le=1, description="Cosine at which two claims are near-duplicates."
+    )
+    narrative_cluster_similarity: float = Field(
+        default=0.85,
+        ge=0,
+        le=1,
+        description="Cosine at which two claims repeating the same narrative are near-duplicates.",
+    )
+
+    # Scheduling.
+    schedule_cron: str = Field(default="0 2 * * *", description="Cron of the nightly deployment.")
+    schedule_timezone: str = Field(default="UTC", description="Time zone of schedule_cron.")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'claimwatch.db').resolve()}"
+
+    @cached_property
+    def resolved_models_dir(self) -> Path:
+        return (self.models_dir or self.data_dir / "models").resolve()
+
+    @cached_property
+    def resolved_sources_file(self) -> Path:
+        if self.sources_file is not None:
+            return self.sources_file
+        local = Path("sources.toml")
+        return local if local.exists() else REPO_ROOT / "sources.toml"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and ``overrides``), with a clear error when invalid."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"CLAIMWATCH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

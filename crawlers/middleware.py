@@ -1,0 +1,31 @@
+"""Scrapy downloader middleware that applies claimwatch's URL policy to every request, redirects
+included: http(s) only, and no private or loopback hosts unless the crawl allows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+
+from claimwatch.errors import PermanentFetchError
+from crawlers.urls import check_fetchable
+
+
+class URLPolicyMiddleware:
+    """Refuses requests the URL policy forbids. Setting: ``CLAIMWATCH_ALLOW_PRIVATE`` (False)."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> URLPolicyMiddleware:
+        return cls(crawler.settings.getbool("CLAIMWATCH_ALLOW_PRIVATE", False))
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> Any:
+        try:
+            check_fetchable(request.url, allow_private=self.allow_private)
+        except PermanentFetchError as exc:
+            raise IgnoreRequest(exc.reason) from exc
+        return None

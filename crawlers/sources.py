@@ -1,0 +1,124 @@
+"""The source registry: ``sources.toml`` read, validated and resolved.
+
+A source is a ``feed`` (RSS/Atom; its entries' links are crawled as articles) or a ``site`` (a
+start page whose links are followed ``max_depth`` levels, inside ``scope``). Any URL may use the
+placeholder ``{demo}``, which only ``claimwatch demo`` resolves (to its 127.0.0.1 server); sources
+in the ``demo`` group are read by the demo alone.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from claimwatch.errors import ConfigError
+from crawlers.urls import canonicalize, default_scope
+
+DEMO_PLACEHOLDER = "{demo}"
+DEMO_GROUP = "demo"
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
+
+
+class SourceConfig(BaseModel):
+    """One entry of ``sources.toml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Slug
+    kind: Literal["feed", "site"]
+    url: str
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    group: Slug = "default"
+    enabled: bool = True
+    max_depth: int = Field(default=1, ge=0, le=5)
+    max_pages: int = Field(default=200, ge=1, le=100_000)
+    scope: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        probe = value.replace(DEMO_PLACEHOLDER, "http://demo.invalid")
+        if not probe.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    def resolved(self, demo_base: str | None) -> SourceConfig:
+        """This source with ``{demo}`` replaced and its scope defaulted and canonicalised."""
+        url = self.url
+        scope = self.scope
+        if demo_base is not None:
+            url = url.replace(DEMO_PLACEHOLDER, demo_base.rstrip("/"))
+            scope = tuple(s.replace(DEMO_PLACEHOLDER, demo_base.rstrip("/")) for s in scope)
+        if DEMO_PLACEHOLDER in url:
+            raise ConfigError(f"source {self.name!r}: {DEMO_PLACEHOLDER} needs the demo server")
+        if self.kind == "site":
+            scope = tuple(canonicalize(s) for s in scope) or (default_scope(url),)
+        return self.model_copy(update={"url": url, "scope": scope})
+
+
+def _describe(error: ValidationError, index: int, entry: object) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    label = f"source #{index + 1}" + (f" ({name!r})" if name else "")
+    problems = []
+    for err in error.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(entry)"
+        problems.append(f"field {field!r}: {err['msg']}")
+    return f"{label}: " + "; ".join(problems)
+
+
+def parse_sources(text: str, origin: str = "sources.toml") -> list[SourceConfig]:
+    """Validate a sources document; the error names every bad entry and field."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from exc
+    unknown = set(document) - {"source"}
+    if unknown:
+        raise ConfigError(f"{origin}: unknown top-level keys {sorted(unknown)}; use [[source]]")
+    entries = document.get("source", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{origin}: 'source' must be an array of tables ([[source]])")
+    sources: list[SourceConfig] = []
+    problems: list[str] = []
+    for index, entry in enumerate(entries):
+        try:
+            sources.append(SourceConfig.model_validate(entry))
+        except ValidationError as exc:
+            problems.append(_describe(exc, index, entry))
+    names = [s.name for s in sources]
+    problems += [
+        f"source name {n!r} is used twice" for n in sorted({n for n in names if names.count(n) > 1})
+    ]
+    if problems:
+        raise ConfigError(f"{origin}: " + " | ".join(problems))
+    return sources
+
+
+def load_sources(path: Path) -> list[SourceConfig]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read sources file {path}: {exc.strerror}") from exc
+    return parse_sources(text, origin=str(path))
+
+
+def select_sources(
+    sources: list[SourceConfig],
+    *,
+    demo_base: str | None = None,
+    names: tuple[str, ...] = (),
+) -> list[SourceConfig]:
+    """The enabled sources a run reads: the demo group for the demo, every other group otherwise."""
+    wanted = [
+        s
+        for s in sources
+        if s.enabled
+        and (s.group == DEMO_GROUP) == (demo_base is not None)
+        and (not names or s.name in names)
+    ]
+    return [s.resolved(demo_base) for s in wanted]

@@ -1,0 +1,104 @@
+"""URL policy: canonical forms for dedup, and which URLs a crawl may fetch at all.
+
+Canonical form: lower-case scheme and host, no default port, no fragment, no tracking parameters
+(``utm_*``, ``fbclid``, ``gclid`` …), remaining query parameters sorted. Fetchable: http(s) only,
+and never a loopback, private, link-local or reserved address unless the caller allows private
+hosts explicitly (the demo does, for its 127.0.0.1 server).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from claimwatch.errors import PermanentFetchError
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "ocid",
+        "cmpid",
+        "ref_src",
+        "_ga",
+        "yclid",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "at_", "pk_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+PRIVATE_HOSTNAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonicalize(url: str) -> str:
+    """The form under which an article URL is stored and compared."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port
+    netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        netloc = f"[{host}]" if port is None else f"[{host}]:{port}"
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def is_private_host(host: str) -> bool:
+    """Loopback, private, link-local, reserved or unspecified addresses, and localhost names."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name in PRIVATE_HOSTNAMES or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_unspecified
+        or address.is_multicast
+    )
+
+
+def check_fetchable(url: str, *, allow_private: bool = False) -> str:
+    """Return ``url`` if a crawl may fetch it; raise ``PermanentFetchError`` saying why not."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise PermanentFetchError(
+            url, f"refused: scheme {parts.scheme or '(none)'!r} is not http(s)"
+        )
+    if not parts.hostname:
+        raise PermanentFetchError(url, "refused: no host")
+    if not allow_private and is_private_host(parts.hostname):
+        raise PermanentFetchError(
+            url, f"refused: {parts.hostname} is a private or loopback address"
+        )
+    return url
+
+
+def in_scope(url: str, prefixes: tuple[str, ...]) -> bool:
+    """Whether ``url`` falls under one of the canonical URL ``prefixes`` of a source."""
+    canonical = canonicalize(url)
+    return any(canonical.startswith(prefix) for prefix in prefixes)
+
+
+def default_scope(start_url: str) -> str:
+    """A site source's default scope: the directory of its start URL, on the same host."""
+    canonical = canonicalize(start_url)
+    parts = urlsplit(canonical)
+    directory = parts.path.rsplit("/", 1)[0] + "/"
+    return urlunsplit((parts.scheme, parts.netloc, directory, "", ""))

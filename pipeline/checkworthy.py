@@ -1,0 +1,97 @@
+"""Check-worthiness: is a sentence a factual, checkable statement rather than a question, an
+opinion or page boilerplate?
+
+The score is a logistic combination of transparent cues (numbers and dates, named things, verbs
+that assert, attribution; questions, opinion markers, boilerplate), with word lists for English,
+French and Vietnamese. Every score comes with the cues that produced it, for the explanation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+BOILERPLATE = re.compile(
+    r"©|\ball rights reserved\b|\bsubscribe\b|\bnewsletter\b|\bcookies?\b|\bread more\b|"
+    r"\bclick here\b|\bfollow us\b|\bshare (this|on)\b|\bsign up\b|\btous droits réservés\b|"
+    r"\babonnez-vous\b|\blire aussi\b|\blire la suite\b|\binscrivez-vous\b|\bbản quyền\b|"
+    r"\bđọc thêm\b|\btin liên quan\b|\bđăng ký nhận\b|\bxem thêm\b|\btheo dõi chúng tôi\b",
+    re.IGNORECASE,
+)
+OPINION = re.compile(
+    r"\bi think\b|\bi believe\b|\bwe believe\b|\bin my (view|opinion)\b|\bshould\b|\bought to\b|"
+    r"\bit is time\b|\bshameful\b|\bwonderful\b|\bje pense\b|\bje crois\b|\bà mon avis\b|"
+    r"\bil faut\b|\bdevrait\b|\bdevraient\b|\bhonteux\b|\btôi nghĩ\b|\btheo tôi\b|\btôi tin\b|"
+    r"\bnên\b|\bcần phải\b|\bđáng tiếc\b",
+    re.IGNORECASE,
+)
+ASSERTION = re.compile(
+    r"\b(has|have|had|will|is|are|was|were|signed|agreed|announced|banned|allowed|joined|"
+    r"upgraded|expelled|withdrew|withdraw|cut|issued|approved|rejected|received|reached|"
+    r"can|cannot|only|no longer|never|must|"
+    r"peut|peuvent|seuls?|seulement|ne|n'|plus|jamais|"
+    r"được|bị|chỉ|không|phải|mới|"
+    r"a|ont|est|sont|sera|seront|était|va|vont|signé|interdit|autorise|autorisera|rejoint|"
+    r"annoncé|suspendu|gelé|élevé|đã|sẽ|đang|là|có|cấm|cho phép|ký|rút|tăng|giảm|đạt|nâng)\b",
+    re.IGNORECASE,
+)
+ATTRIBUTION = re.compile(
+    r"\baccording to\b|\bsaid\b|\bclaims?\b|\breported\b|\bselon\b|\ba déclaré\b|\baffirme\b|"
+    r"\btheo\b|\bcho biết\b|\bkhẳng định\b|\btuyên bố\b",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\d")
+YEAR_OR_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+WEIGHTS = {
+    "bias": -0.4,
+    "assertion": 1.0,
+    "number": 0.9,
+    "date": 0.4,
+    "named": 0.6,
+    "attribution": 0.3,
+    "question": -3.5,
+    "opinion": -2.0,
+    "boilerplate": -6.0,
+    "too_short": -3.0,
+    "too_long": -1.0,
+}
+
+
+@dataclass(frozen=True)
+class CheckWorthiness:
+    score: float
+    cues: tuple[str, ...]
+
+
+def _has_named_thing(words: list[str]) -> bool:
+    """A capitalised word after the first: a place, country, organisation or title."""
+    return any(w[:1].isupper() for w in words[1:])
+
+
+def cues_of(sentence: str) -> list[str]:
+    words = _WORD.findall(sentence)
+    cues: list[str] = []
+    checks = {
+        "assertion": ASSERTION.search(sentence) is not None,
+        "number": NUMBER.search(sentence) is not None,
+        "date": YEAR_OR_DATE.search(sentence) is not None,
+        "named": _has_named_thing(words),
+        "attribution": ATTRIBUTION.search(sentence) is not None,
+        "question": sentence.rstrip(" \"'”’»)").endswith(("?", "？")),
+        "opinion": OPINION.search(sentence) is not None,
+        "boilerplate": BOILERPLATE.search(sentence) is not None,
+        "too_short": len(words) < 5,
+        "too_long": len(words) > 80,
+    }
+    cues.extend(name for name, present in checks.items() if present)
+    return cues
+
+
+def score_checkworthiness(sentence: str) -> CheckWorthiness:
+    """A score in [0, 1]; 0.5 and above reads as a checkable statement."""
+    cues = cues_of(sentence)
+    logit = WEIGHTS["bias"] + sum(WEIGHTS[c] for c in cues)
+    return CheckWorthiness(round(1.0 / (1.0 + math.exp(-logit)), 4), tuple(cues))

@@ -1,0 +1,182 @@
+"""Narrative matching: which known misleading story does a claim repeat, and how strongly?
+
+Each narrative has phrasings of the misleading claim in several languages; each snippet states
+the correction (its title and sentences are used). Claims and phrasings are compared as E5
+queries (a symmetric, paraphrase-style comparison). Three pieces of evidence come out:
+
+- ``similarity``: the mean of the best similarity to any phrasing and the best similarity to a
+  phrasing in *another* language. Sentences in the same language share vocabulary and score
+  high on topic alone; agreement across languages is evidence that the claim itself is repeated.
+- numbers must not contradict: a phrasing stating "30 days" is not evidence for "90 days".
+- ``margin``: best phrasing similarity minus best correction similarity. A report that restates
+  the correction sits clearly closer to it (negative margin). Embeddings barely see negation, so
+  a small negative margin stays possible for a real repeat ("banned" vs "allowed"): the reviewer
+  decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.embedder import Embedder
+from pipeline.cluster import number_signature, numbers_compatible
+from pipeline.segment import split_sentences
+
+
+@dataclass(frozen=True)
+class NarrativeText:
+    narrative_id: int
+    slug: str
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SnippetText:
+    snippet_id: int
+    narrative_id: int | None
+    language: str
+    status: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    narrative_id: int
+    slug: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class SnippetScore:
+    snippet_id: int
+    status: str
+    similarity: float
+    same_language: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    """The best narrative for one claim, with the evidence for the explanation."""
+
+    narrative_id: int
+    slug: str
+    similarity: float
+    best_similarity: float
+    cross_language_similarity: float
+    phrasing: str
+    phrasing_language: str
+    rebuttal_similarity: float
+    margin: float
+    candidates: tuple[Candidate, ...]
+    snippets: tuple[SnippetScore, ...]
+
+
+class NarrativeIndex:
+    """Narrative phrasings and correction statements, embedded once per run."""
+
+    def __init__(
+        self, embedder: Embedder, phrasings: list[NarrativeText], snippets: list[SnippetText]
+    ) -> None:
+        self.phrasings = phrasings
+        self.snippets = snippets
+        self._phrasing_vectors = embedder.embed_queries([p.text for p in phrasings])
+        self._phrasing_numbers = [number_signature(p.text) for p in phrasings]
+        corrections = [(i, s.title) for i, s in enumerate(snippets)]
+        corrections += [
+            (i, x.text) for i, s in enumerate(snippets) for x in split_sentences(s.text, s.language)
+        ]
+        self._correction_owner = np.array([i for i, _ in corrections], dtype=np.int64)
+        self._correction_vectors = embedder.embed_queries([t for _, t in corrections])
+        self._slugs = {p.narrative_id: p.slug for p in phrasings}
+
+    def __len__(self) -> int:
+        return len(self._slugs)
+
+    def match(
+        self, vectors: NDArray[np.float32], languages: list[str | None], texts: list[str]
+    ) -> list[Match | None]:
+        """The best narrative for each claim (``None`` when the library has no narratives)."""
+        if not self._slugs or len(vectors) == 0:
+            return [None] * len(vectors)
+        phrasing_sims = vectors @ self._phrasing_vectors.T
+        snippet_sims = self._per_snippet(vectors)
+        return [
+            self._match_one(
+                phrasing_sims[i], snippet_sims[i], languages[i], number_signature(texts[i])
+            )
+            for i in range(len(vectors))
+        ]
+
+    def _per_snippet(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+        result = np.full((len(vectors), len(self.snippets)), -1.0, dtype=np.float32)
+        if len(self._correction_owner):
+            sims = vectors @ self._correction_vectors.T
+            for index in range(len(self.snippets)):
+                result[:, index] = sims[:, self._correction_owner == index].max(axis=1)
+        return result
+
+    def _evidence(
+        self, sims: NDArray[np.float32], language: str | None, numbers: frozenset[str]
+    ) -> dict[int, tuple[float, float, int]]:
+        """Per narrative: (best similarity, best cross-language similarity, best phrasing index)."""
+        best: dict[int, tuple[float, float, int]] = {}
+        for index, phrasing in enumerate(self.phrasings):
+            if not numbers_compatible(numbers, self._phrasing_numbers[index]):
+                continue
+            value = float(sims[index])
+            top, cross, where = best.get(phrasing.narrative_id, (-1.0, -1.0, index))
+            if value > top:
+                top, where = value, index
+            if phrasing.language != language and value > cross:
+                cross = value
+            best[phrasing.narrative_id] = (top, cross, where)
+        return {
+            n: (top, cross if cross >= 0 else top, where) for n, (top, cross, where) in best.items()
+        }
+
+    def _match_one(
+        self,
+        phrasing_sims: NDArray[np.float32],
+        snippet_sims: NDArray[np.float32],
+        language: str | None,
+        numbers: frozenset[str],
+    ) -> Match | None:
+        evidence = self._evidence(phrasing_sims, language, numbers)
+        if not evidence:
+            return None
+        ranked = sorted(evidence.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
+        narrative_id, (top, cross, where) = ranked[0]
+        own = [i for i, s in enumerate(self.snippets) if s.narrative_id == narrative_id]
+        rebuttal = max((float(snippet_sims[i]) for i in own), default=-1.0)
+        snippets = sorted(
+            (
+                SnippetScore(
+                    self.snippets[i].snippet_id,
+                    self.snippets[i].status,
+                    round(float(snippet_sims[i]), 4),
+                    self.snippets[i].language == language,
+                )
+                for i in own
+            ),
+            key=lambda s: (not s.same_language, -s.similarity),
+        )
+        return Match(
+            narrative_id=narrative_id,
+            slug=self._slugs[narrative_id],
+            similarity=round((top + cross) / 2, 4),
+            best_similarity=round(top, 4),
+            cross_language_similarity=round(cross, 4),
+            phrasing=self.phrasings[where].text,
+            phrasing_language=self.phrasings[where].language,
+            rebuttal_similarity=round(rebuttal, 4),
+            margin=round(top - rebuttal, 4),
+            candidates=tuple(
+                Candidate(n, self._slugs[n], round((t + c) / 2, 4)) for n, (t, c, _) in ranked[:3]
+            ),
+            snippets=tuple(snippets),
+        )

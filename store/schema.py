@@ -1,0 +1,312 @@
+"""The database schema (SQLAlchemy 2 declarative). Alembic migrations in ``store/migrations``
+create it; change both together (``claimwatch db revision`` drafts a migration from this file).
+
+It stores what was published and what the desk decided, never profiles of authors or readers:
+articles keep their outlet, URL, title, date and text, and no byline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware (UTC) datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Source(Base):
+    """A configured feed or site, with its conditional-GET state and health."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(10))
+    country: Mapped[str | None] = mapped_column(String(10))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_fetched_at: Mapped[dt.datetime | None]
+    last_success_at: Mapped[dt.datetime | None]
+    last_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Article(Base):
+    """One published article. Unique by canonical URL, and by content within one outlet."""
+
+    __tablename__ = "article"
+    __table_args__ = (UniqueConstraint("source_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[dt.datetime | None]
+    language: Mapped[str | None] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    analysed_at: Mapped[dt.datetime | None]
+
+    source: Mapped[Source] = relationship()
+    claims: Mapped[list[Claim]] = relationship(back_populates="article", order_by="Claim.position")
+
+
+class Cluster(Base):
+    """Near-duplicate claims across outlets and languages. Claims that repeat a narrative only
+    group with claims repeating the same narrative (``narrative_id``)."""
+
+    __tablename__ = "cluster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    narrative_id: Mapped[int | None] = mapped_column(ForeignKey("narrative.id"), index=True)
+    occurrences: Mapped[int] = mapped_column(default=0)
+    outlets: Mapped[list[Any]] = mapped_column(default=list)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    claims: Mapped[list[Claim]] = relationship(back_populates="cluster", order_by="Claim.id")
+
+    @property
+    def representative(self) -> Claim | None:
+        """The claim that founded the cluster."""
+        return self.claims[0] if self.claims else None
+
+
+class Claim(Base):
+    """A check-worthy sentence of an article (position 0 is the title), with its scores, its
+    embedding, and the narrative it repeats when its flag score reached the threshold."""
+
+    __tablename__ = "claim"
+    __table_args__ = (UniqueConstraint("article_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(10))
+    checkworthiness: Mapped[float]
+    topic_score: Mapped[float | None]
+    topic_label: Mapped[str | None] = mapped_column(String(100))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str | None] = mapped_column(String(200))
+    narrative_id: Mapped[int | None] = mapped_column(ForeignKey("narrative.id"), index=True)
+    flag_score: Mapped[float | None]
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="claims")
+    cluster: Mapped[Cluster | None] = relationship(back_populates="claims")
+
+
+class Narrative(Base):
+    """A recurring misleading story, with example phrasings in any language."""
+
+    __tablename__ = "narrative"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    phrasings: Mapped[list[NarrativePhrasing]] = relationship(
+        back_populates="narrative", cascade="all, delete-orphan", order_by="NarrativePhrasing.id"
+    )
+    snippets: Mapped[list[Snippet]] = relationship(back_populates="narrative")
+
+
+class NarrativePhrasing(Base):
+    """One way the misleading claim is worded, in one language."""
+
+    __tablename__ = "narrative_phrasing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    narrative_id: Mapped[int] = mapped_column(ForeignKey("narrative.id"), index=True)
+    language: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+
+    narrative: Mapped[Narrative] = relationship(back_populates="phrasings")
+
+
+class Snippet(Base):
+    """A short vetted answer in one language, with its sources. draft → vetted → retired."""
+
+    __tablename__ = "snippet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    narrative_id: Mapped[int | None] = mapped_column(ForeignKey("narrative.id"), index=True)
+    language: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("snippet.id"))
+    vetted_by: Mapped[str | None] = mapped_column(String(200))
+    vetted_at: Mapped[dt.date | None] = mapped_column(Date)
+    review_by: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    narrative: Mapped[Narrative | None] = relationship(back_populates="snippets")
+    translation_of: Mapped[Snippet | None] = relationship(remote_side=[id])
+    sources: Mapped[list[SnippetSource]] = relationship(
+        back_populates="snippet", cascade="all, delete-orphan", order_by="SnippetSource.position"
+    )
+
+
+class SnippetSource(Base):
+    """A source a snippet cites: URL, publisher, title, date and the quoted passage."""
+
+    __tablename__ = "snippet_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snippet_id: Mapped[int] = mapped_column(ForeignKey("snippet.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str] = mapped_column(String(2048))
+    publisher: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    quote: Mapped[str | None] = mapped_column(Text)
+
+    snippet: Mapped[Snippet] = relationship(back_populates="sources")
+
+
+class QueueItem(Base):
+    """A flagged cluster waiting for (or holding) a reviewer's decision, with its explanation."""
+
+    __tablename__ = "queue_item"
+    __table_args__ = (Index("ix_queue_item_status_priority", "status", "priority"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), unique=True)
+    narrative_id: Mapped[int | None] = mapped_column(ForeignKey("narrative.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    flag_score: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model_version: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("queue_item.id"))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None]
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    lock_expires_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    cluster: Mapped[Cluster] = relationship()
+    narrative: Mapped[Narrative | None] = relationship()
+    suggestions: Mapped[list[Suggestion]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Suggestion.rank"
+    )
+
+
+class Suggestion(Base):
+    """A snippet suggested as a rebuttal reference for a queue item, with its score."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (UniqueConstraint("item_id", "snippet_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_item.id"), index=True)
+    snippet_id: Mapped[int] = mapped_column(ForeignKey("snippet.id"))
+    score: Mapped[float]
+    rank: Mapped[int]
+    chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    item: Mapped[QueueItem] = relationship(back_populates="suggestions")
+    snippet: Mapped[Snippet] = relationship()
+
+
+class AuditEvent(Base):
+    """Every change a reviewer or editor makes: who, what, before, after, when."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Run(Base):
+    """One nightly run: what it read and produced, its errors and timings."""
+
+    __tablename__ = "run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)

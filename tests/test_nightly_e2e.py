@@ -1,0 +1,149 @@
+"""The nightly flow end to end, over the demo corpus served on 127.0.0.1, with the real model, a
+real SQLite database and Prefect's ephemeral API: what lands in the queue, and that a second run
+over the same corpus adds nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from claimwatch.demo.server import RunningServer
+from claimwatch.settings import load_settings
+from store.db import make_engine, session_scope
+from store.schema import Article, Claim, Cluster, QueueItem
+
+MISLEADING = {
+    "military-alliance": {
+        "/hanoi-ledger/news/cam-ranh-alliance.html",
+        "/courrier-mekong/articles/alliance-cam-ranh.html",
+        "/tin-quoc-te/bai-viet/lien-minh-quan-su.html",
+        "/pacific-wire/stories/hanoi-defence-pact.html",
+    },
+    "evisa-restrictions": {
+        "/hanoi-ledger/news/evisa-thirty-days.html",
+        "/tin-quoc-te/bai-viet/thi-thuc-dien-tu-30-ngay.html",
+    },
+    "asean-exit": {
+        "/hanoi-ledger/news/asean-withdrawal-rumour.html",
+        "/tin-quoc-te/bai-viet/rut-khoi-asean.html",
+    },
+    "overseas-vietnamese-property": {
+        "/courrier-mekong/articles/logement-viet-kieu.html",
+        "/pacific-wire/stories/overseas-vietnamese-homes.html",
+    },
+    "france-relations-frozen": {"/courrier-mekong/articles/cooperation-gelee.html"},
+}
+ACCURATE_OR_OFF_TOPIC = {
+    "/hanoi-ledger/news/japan-fifty-years.html",
+    "/hanoi-ledger/news/korea-student-exchange.html",
+    "/hanoi-ledger/news/v-league-derby.html",
+    "/courrier-mekong/articles/partenariat-strategique-global.html",
+    "/courrier-mekong/articles/meteo-lyon.html",
+    "/courrier-mekong/articles/fete-du-tet-paris.html",
+    "/tin-quoc-te/bai-viet/thi-thuc-90-ngay.html",
+    "/tin-quoc-te/bai-viet/gia-vang.html",
+    "/tin-quoc-te/bai-viet/giao-luu-viet-lao.html",
+    "/pacific-wire/stories/asean-since-1995.html",
+    "/pacific-wire/stories/lemon-water-flu.html",
+    "/pacific-wire/stories/phone-launch.html",
+}
+
+
+@pytest.fixture(scope="module")
+def two_runs(
+    prefect_harness: None, corpus_server: RunningServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Any], dict[str, Any], Path]:
+    from flows.nightly import nightly
+
+    data_dir = tmp_path_factory.mktemp("nightly")
+    overrides = {"data_dir": data_dir, "allow_private_hosts": True, "download_delay_s": 0.0}
+    first = nightly(demo_base=corpus_server.base_url, overrides=overrides)
+    second = nightly(demo_base=corpus_server.base_url, overrides=overrides)
+    return first, second, data_dir
+
+
+@pytest.fixture
+def db(two_runs: tuple[dict[str, Any], dict[str, Any], Path]) -> Session:
+    engine = make_engine(load_settings(data_dir=two_runs[2]).resolved_database_url)
+    with session_scope(engine) as session:
+        yield session  # type: ignore[misc]
+    engine.dispose()
+
+
+def queued_paths(session: Session, base: str) -> dict[str, set[str]]:
+    items = session.scalars(
+        select(QueueItem).options(
+            selectinload(QueueItem.narrative),
+            selectinload(QueueItem.cluster)
+            .selectinload(Cluster.claims)
+            .selectinload(Claim.article),
+        )
+    )
+    return {
+        (i.narrative.slug if i.narrative else "?"): {
+            c.article.url.removeprefix(base) for c in i.cluster.claims
+        }
+        for i in items
+    }
+
+
+def test_first_run_reads_every_demo_source(
+    two_runs: tuple[dict[str, Any], dict[str, Any], Path],
+) -> None:
+    counts = two_runs[0]["counts"]
+    assert counts["sources"] == 4 and counts["feeds_read"] == 3 and counts["sources_failed"] == 0
+    assert counts["articles_new"] == 24  # 23 stories and Pacific Wire's about page
+    assert counts["pages_refused"] == 1  # the draft robots.txt disallows
+    assert two_runs[0]["status"] == "completed"
+
+
+def test_misleading_claims_are_queued_one_item_per_narrative(
+    db: Session, corpus_server: RunningServer
+) -> None:
+    queued = queued_paths(db, corpus_server.base_url)
+    assert queued == MISLEADING
+
+
+def test_accurate_and_off_topic_articles_are_not_queued(
+    db: Session, corpus_server: RunningServer
+) -> None:
+    flagged = set().union(*queued_paths(db, corpus_server.base_url).values())
+    assert flagged & ACCURATE_OR_OFF_TOPIC == set()
+
+
+def test_near_duplicates_across_outlets_and_languages_form_one_cluster(db: Session) -> None:
+    item = db.scalars(
+        select(QueueItem).where(QueueItem.narrative.has(slug="military-alliance"))
+    ).one()
+    assert sorted(item.cluster.languages) == ["en", "fr", "vi"]
+    assert len(item.cluster.outlets) == 4
+
+
+def test_every_flag_explains_itself(db: Session) -> None:
+    for item in db.scalars(select(QueueItem)):
+        explanation = item.explanation
+        assert explanation["narrative"]["slug"] == item.narrative.slug  # type: ignore[union-attr]
+        assert explanation["model_version"].startswith("intfloat/multilingual-e5-small@")
+        assert 0 < item.flag_score <= 1 and item.suggestions, item.id
+        assert all(s.snippet.status == "vetted" and s.snippet.sources for s in item.suggestions)
+
+
+def test_second_run_adds_nothing(
+    two_runs: tuple[dict[str, Any], dict[str, Any], Path], db: Session
+) -> None:
+    counts = two_runs[1]["counts"]
+    assert counts["feeds_not_modified"] == 3
+    assert (
+        counts["articles_new"]
+        == counts["claims"]
+        == counts["clusters_new"]
+        == counts["queue_created"]
+        == 0
+    )
+    assert db.scalar(select(func.count()).select_from(Article)) == 24
+    assert db.scalar(select(func.count()).select_from(QueueItem)) == 5
+    assert two_runs[1]["queue_total"] == 5

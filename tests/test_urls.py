@@ -1,0 +1,78 @@
+"""URL canonical forms and the fetch policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from claimwatch.errors import PermanentFetchError
+from crawlers.urls import canonicalize, check_fetchable, default_scope, in_scope, is_private_host
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("HTTP://Example.COM:80/a/b?utm_source=rss&utm_medium=feed", "http://example.com/a/b"),
+        ("https://example.com:443/x#comments", "https://example.com/x"),
+        ("https://example.com/x?b=2&a=1&fbclid=abc", "https://example.com/x?a=1&b=2"),
+        ("https://example.com", "https://example.com/"),
+        (
+            "http://127.0.0.1:8765/p.html?utm_medium=feed&utm_source=rss",
+            "http://127.0.0.1:8765/p.html",
+        ),
+        ("https://example.com/Path/Case", "https://example.com/Path/Case"),
+    ],
+)
+def test_canonical_form_drops_tracking_fragments_and_default_ports(
+    raw: str, canonical: str
+) -> None:
+    assert canonicalize(raw) == canonical
+
+
+def test_tracking_parameters_in_any_order_give_one_url() -> None:
+    a = canonicalize("https://news.example/a.html?utm_source=rss&utm_medium=feed")
+    b = canonicalize("https://news.example/a.html?utm_medium=feed&utm_source=rss")
+    assert a == b == "https://news.example/a.html"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "localhost",
+        "10.1.2.3",
+        "192.168.0.4",
+        "169.254.1.1",
+        "[::1]",
+        "0.0.0.0",
+        "api.localhost",
+    ],
+)
+def test_private_and_loopback_hosts_are_recognised(host: str) -> None:
+    assert is_private_host(host)
+
+
+@pytest.mark.parametrize("host", ["example.com", "8.8.8.8", "vnexpress.net"])
+def test_public_hosts_are_not_private(host: str) -> None:
+    assert not is_private_host(host)
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.com/feed", "javascript:alert(1)", "http:///nohost"]
+)
+def test_only_http_urls_are_fetchable(url: str) -> None:
+    with pytest.raises(PermanentFetchError, match="refused"):
+        check_fetchable(url, allow_private=True)
+
+
+def test_private_hosts_need_an_explicit_allowance() -> None:
+    with pytest.raises(PermanentFetchError, match="private or loopback"):
+        check_fetchable("http://127.0.0.1:8000/feed.xml")
+    assert check_fetchable("http://127.0.0.1:8000/feed.xml", allow_private=True)
+
+
+def test_scope_is_the_start_page_directory() -> None:
+    scope = default_scope("https://site.example/world/index.html?utm_source=x")
+    assert scope == "https://site.example/world/"
+    assert in_scope("https://site.example/world/story.html", (scope,))
+    assert not in_scope("https://site.example/sport/story.html", (scope,))
+    assert not in_scope("https://other.example/world/story.html", (scope,))
