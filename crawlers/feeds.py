@@ -17,6 +17,8 @@ import httpx
 from claimwatch.errors import PermanentFetchError, TransientFetchError
 from crawlers.urls import canonicalize, check_fetchable
 
+HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
 
 @dataclass(frozen=True)
 class FeedEntry:
@@ -25,6 +27,7 @@ class FeedEntry:
     summary: str | None
     published: dt.datetime | None
     guid: str | None
+    updated: dt.datetime | None = None
 
 
 @dataclass
@@ -44,29 +47,40 @@ class FeedResult:
 
 def _entry_time(entry: feedparser.FeedParserDict) -> dt.datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # plain lookup: no fallback from one date to another
         if value:
             return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.UTC)
     return None
 
 
+def _entry_updated(entry: feedparser.FeedParserDict) -> dt.datetime | None:
+    value = dict.get(entry, "updated_parsed")
+    return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.UTC) if value else None
+
+
 def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) -> FeedResult:
     """Parse feed bytes; entries without a usable http(s) link are skipped."""
+    # Whitespace before the XML declaration (common on PHP sites) is not worth a complaint.
     parsed = feedparser.parse(
-        content, response_headers={"content-location": url, **(headers or {})}
+        content.lstrip(b" \t\r\n"), response_headers={"content-location": url, **(headers or {})}
     )
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        reason = parsed.get("bozo_exception") or "no feed found"
-        raise PermanentFetchError(url, f"not a readable feed: {reason}")
+    problem = parsed.get("bozo_exception") if parsed.bozo else None
+    if isinstance(problem, HARMLESS_BOZO):  # a server's wrong Content-Type or charset label
+        problem = None
+    if not parsed.entries and (problem or not parsed.get("version")):
+        raise PermanentFetchError(url, f"not a readable feed: {problem or 'no feed found'}")
     result = FeedResult(url=url, status=200, bytes_read=len(content))
-    if parsed.bozo:
-        result.problem = f"malformed feed, read what could be read: {parsed.get('bozo_exception')}"
+    if problem:
+        result.problem = f"malformed feed, read what could be read: {problem}"
     seen: set[str] = set()
     for entry in parsed.entries:
         link = entry.get("link")
         if not link or not link.startswith(("http://", "https://")):
             continue
-        canonical = canonicalize(link)
+        try:
+            canonical = canonicalize(link)
+        except ValueError:  # an unusable link (a bad port): skip the entry, keep the others
+            continue
         if canonical in seen:
             continue
         seen.add(canonical)
@@ -77,6 +91,7 @@ def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) 
                 summary=entry.get("summary"),
                 published=_entry_time(entry),
                 guid=entry.get("id"),
+                updated=_entry_updated(entry),
             )
         )
     return result

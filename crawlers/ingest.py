@@ -8,6 +8,7 @@ whose text changed is recorded as an update, not a new article.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from claimwatch.errors import FetchError, TransientFetchError
 from crawlers.extract import extract_article
 from crawlers.feeds import FeedEntry, FeedResult, fetch_feed
+from crawlers.health import SourceHealth, record_failure, record_success
 from crawlers.job import CrawlFailure, FetchedPage
 from crawlers.sources import SourceConfig
 from crawlers.urls import canonicalize
@@ -49,17 +51,6 @@ def sync_sources(session: Session, configs: list[SourceConfig]) -> dict[str, Sou
     return rows
 
 
-def record_success(source: Source, status: int) -> None:
-    source.last_fetched_at = source.last_success_at = utcnow()
-    source.last_status, source.last_error, source.consecutive_failures = status, None, 0
-
-
-def record_failure(source: Source, error: FetchError) -> None:
-    source.last_fetched_at = utcnow()
-    source.last_status, source.last_error = error.status, error.reason
-    source.consecutive_failures += 1
-
-
 @dataclass
 class FeedCounts:
     feeds_read: int = 0
@@ -67,6 +58,7 @@ class FeedCounts:
     failed: int = 0
     entries: dict[str, list[FeedEntry]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    health: dict[str, SourceHealth] = field(default_factory=dict)
 
 
 def fetch_with_retries(
@@ -110,8 +102,18 @@ def read_feeds(
             record_failure(source, exc)
             counts.failed += 1
             counts.problems.append(f"{source.name}: {exc.reason}")
+            status = str(exc.status) if exc.status else "error"
+            counts.health[source.name] = SourceHealth(
+                http_statuses=Counter({status: 1}), error=exc.reason
+            )
             continue
         record_success(source, result.status)
+        health = counts.health[source.name] = SourceHealth(
+            http_statuses=Counter({str(result.status): 1}),
+            bytes_read=result.bytes_read,
+            not_modified=result.not_modified,
+            items_read=len(result.entries),
+        )
         if result.not_modified:
             counts.not_modified += 1
             continue
@@ -119,16 +121,35 @@ def read_feeds(
         counts.feeds_read += 1
         counts.entries[source.name] = result.entries
         if result.problem:
+            health.problem = result.problem
             counts.problems.append(f"{source.name}: {result.problem}")
     return counts
 
 
-def known_urls(session: Session, urls: list[str]) -> set[str]:
-    """Which of these canonical URLs are already stored."""
+def record_update(article: Article, text: str, content_hash: str, title: str | None) -> None:
+    """The outlet changed a stored article: keep one row, count the revision, analyse it again
+    (the claims it already had stay, with their clusters and decisions)."""
+    article.text, article.content_hash = text, content_hash
+    article.title = title or article.title
+    article.revision += 1
+    article.updated_at = utcnow()
+    article.analysed_at = None
+
+
+def known_urls(session: Session, entries: list[FeedEntry]) -> set[str]:
+    """Which of these entries' URLs are stored and need no new fetch: an entry whose feed says it
+    was updated after the article was fetched is fetched again (and stored as an update)."""
+    by_url = {e.url: e for e in entries}
     found: set[str] = set()
+    urls = list(by_url)
     for start in range(0, len(urls), 500):
         chunk = urls[start : start + 500]
-        found.update(session.scalars(select(Article.url).where(Article.url.in_(chunk))))
+        for url, fetched_at in session.execute(
+            select(Article.url, Article.fetched_at).where(Article.url.in_(chunk))
+        ):
+            updated = by_url[url].updated
+            if updated is None or updated <= fetched_at:
+                found.add(url)
     return found
 
 
@@ -141,6 +162,8 @@ class IngestCounts:
     not_articles: int = 0
     failures: int = 0
     problems: list[str] = field(default_factory=list)
+    new_by_source: Counter[str] = field(default_factory=Counter)
+    updated_by_source: Counter[str] = field(default_factory=Counter)
 
 
 def store_pages(
@@ -165,12 +188,9 @@ def store_pages(
         existing = session.scalar(select(Article).where(Article.url == extracted.url))
         if existing is not None:
             if existing.content_hash != extracted.content_hash:
-                existing.text, existing.content_hash, existing.title = (
-                    extracted.text,
-                    extracted.content_hash,
-                    extracted.title,
-                )
+                record_update(existing, extracted.text, extracted.content_hash, extracted.title)
                 counts.updated += 1
+                counts.updated_by_source[page.source] += 1
             else:
                 counts.duplicates += 1
             continue
@@ -198,4 +218,5 @@ def store_pages(
         )
         session.flush()
         counts.new += 1
+        counts.new_by_source[page.source] += 1
     return counts

@@ -11,8 +11,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CrawlTarget:
-    """A URL to fetch for ``source``: an article page, or (``follow``) a site's start page whose
-    links are followed ``max_depth`` levels inside ``scope``."""
+    """A URL to fetch for ``source``: an article page, a site's start page whose links are
+    followed ``max_depth`` levels inside ``scope`` (``follow``), or a sitemap whose URLs of the last
+    ``max_age_days`` inside ``scope`` are fetched (``sitemap``). Nothing outside ``domains``
+    (when given) is fetched, redirects included."""
 
     url: str
     source: str
@@ -20,6 +22,9 @@ class CrawlTarget:
     max_depth: int = 0
     max_pages: int = 200
     scope: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    sitemap: bool = False
+    max_age_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class CrawlJob:
     download_delay_s: float = 0.5
     allow_private: bool = False
     obey_robots: bool = True
+    cache_dir: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -41,7 +47,10 @@ class CrawlJob:
     def from_json(cls, text: str) -> CrawlJob:
         data = json.loads(text)
         targets = tuple(
-            CrawlTarget(**{**t, "scope": tuple(t.get("scope", ()))}) for t in data.pop("targets")
+            CrawlTarget(
+                **{**t, "scope": tuple(t.get("scope", ())), "domains": tuple(t.get("domains", ()))}
+            )
+            for t in data.pop("targets")
         )
         return cls(targets=targets, **{**data, "skip_urls": tuple(data.get("skip_urls", ()))})
 

@@ -1,5 +1,6 @@
 """Scrapy downloader middleware that applies claimwatch's URL policy to every request, redirects
-included: http(s) only, and no private or loopback hosts unless the crawl allows them."""
+included: http(s) only, no private or loopback hosts unless the crawl allows them, and never a
+host outside the request's source domains (``request.meta["claimwatch_domains"]``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 from claimwatch.errors import PermanentFetchError
-from crawlers.urls import check_fetchable
+from crawlers.urls import check_fetchable, in_domains
 
 
 class URLPolicyMiddleware:
@@ -28,4 +29,7 @@ class URLPolicyMiddleware:
             check_fetchable(request.url, allow_private=self.allow_private)
         except PermanentFetchError as exc:
             raise IgnoreRequest(exc.reason) from exc
+        domains = request.meta.get("claimwatch_domains") or ()
+        if domains and not in_domains(request.url, tuple(domains)):
+            raise IgnoreRequest(f"refused: outside the source's domains ({', '.join(domains)})")
         return None

@@ -41,6 +41,13 @@ def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
             "CLAIMWATCH_ALLOW_PRIVATE": job.allow_private,
             "DOWNLOADER_MIDDLEWARES": {"crawlers.middleware.URLPolicyMiddleware": 50},
             "FEEDS": {str(items): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
+            # A shared HTTP cache that revalidates (ETag / Last-Modified) as browsers do: start
+            # pages, sitemaps and robots.txt that did not change cost a 304 the next night.
+            "HTTPCACHE_ENABLED": job.cache_dir is not None,
+            "HTTPCACHE_DIR": job.cache_dir or "httpcache",
+            "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+            "HTTPCACHE_GZIP": True,
+            "HTTPCACHE_IGNORE_HTTP_CODES": [*range(400, 600)],
         }
     )
 

@@ -1,7 +1,10 @@
 """The source registry: ``sources.toml`` read, validated and resolved.
 
-A source is a ``feed`` (RSS/Atom; its entries' links are crawled as articles) or a ``site`` (a
-start page whose links are followed ``max_depth`` levels, inside ``scope``). Any URL may use the
+A source is a ``feed`` (RSS/Atom; its entries' links are crawled as articles), a ``site`` (a
+start page whose links are followed ``max_depth`` levels, inside ``scope``) or a ``sitemap`` (a
+news or standard XML sitemap, or a sitemap index; its recent URLs inside ``scope`` are crawled).
+A crawl never leaves a source's ``domains`` (default: the host of its URL and that host's
+subdomains, less a leading ``www.``). Any URL may use the
 placeholder ``{demo}``, which only ``claimwatch demo`` resolves (to its 127.0.0.1 server); sources
 in the ``demo`` group are read by the demo alone.
 """
@@ -15,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from claimwatch.errors import ConfigError
-from crawlers.urls import canonicalize, default_scope
+from crawlers.urls import canonicalize, default_domain, default_scope
 
 DEMO_PLACEHOLDER = "{demo}"
 DEMO_GROUP = "demo"
@@ -29,7 +32,7 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Slug
-    kind: Literal["feed", "site"]
+    kind: Literal["feed", "site", "sitemap"]
     url: str
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
@@ -38,6 +41,8 @@ class SourceConfig(BaseModel):
     max_depth: int = Field(default=1, ge=0, le=5)
     max_pages: int = Field(default=200, ge=1, le=100_000)
     scope: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    max_age_days: int = Field(default=3, ge=1, le=3650)
 
     @field_validator("url")
     @classmethod
@@ -56,9 +61,12 @@ class SourceConfig(BaseModel):
             scope = tuple(s.replace(DEMO_PLACEHOLDER, demo_base.rstrip("/")) for s in scope)
         if DEMO_PLACEHOLDER in url:
             raise ConfigError(f"source {self.name!r}: {DEMO_PLACEHOLDER} needs the demo server")
+        domains = tuple(d.lower().strip(".") for d in self.domains) or (default_domain(url),)
         if self.kind == "site":
             scope = tuple(canonicalize(s) for s in scope) or (default_scope(url),)
-        return self.model_copy(update={"url": url, "scope": scope})
+        elif self.kind == "sitemap":
+            scope = tuple(canonicalize(s) for s in scope)
+        return self.model_copy(update={"url": url, "scope": scope, "domains": domains})
 
 
 def _describe(error: ValidationError, index: int, entry: object) -> str:

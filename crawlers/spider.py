@@ -1,4 +1,5 @@
-"""The Scrapy spider that fetches article pages and walks site start pages inside their scope."""
+"""The Scrapy spider: fetches article pages, walks site start pages inside their scope, and reads
+sitemaps (indexes included) for their recent URLs. It never leaves a target's domains."""
 
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.job import CrawlJob, CrawlTarget
-from crawlers.urls import canonicalize, in_scope
+from crawlers.sitemaps import parse_sitemap, recent
+from crawlers.urls import canonicalize, in_domains, in_scope
 
-HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+MAX_SITEMAP_DEPTH = 2  # an index of indexes, then URL sets
 
 
 class PageSpider(Spider):
     """Yields ``{"kind": "page", ...}`` for every HTML page fetched, ``{"kind": "failure", ...}`` for
     every page that could not be, and ``{"kind": "skipped", ...}`` for every page refused on
-    purpose (robots.txt, URL policy). Start pages of sites are walked, not yielded."""
+    purpose (robots.txt, URL policy, outside the source). Start pages and sitemaps are read for
+    their links, not yielded."""
 
     name = "claimwatch-pages"
 
@@ -33,30 +37,62 @@ class PageSpider(Spider):
     async def start(self) -> AsyncIterator[Any]:
         for target in self.job.targets:
             canonical = canonicalize(target.url)
-            if not target.follow and canonical in self.seen:
+            hub = target.follow or target.sitemap
+            if not hub and canonical in self.seen:
                 continue
             self.seen.add(canonical)
-            yield self._request(target.url, target, depth_left=target.max_depth, hub=target.follow)
+            if target.sitemap:
+                yield self._sitemap_request(target.url, target, depth=0)
+            else:
+                yield self._request(target.url, target, depth_left=target.max_depth, hub=hub)
+
+    @staticmethod
+    def _meta(target: CrawlTarget, **extra: Any) -> dict[str, Any]:
+        return {"target": target, "claimwatch_domains": target.domains, **extra}
 
     def _request(self, url: str, target: CrawlTarget, *, depth_left: int, hub: bool) -> Request:
         return Request(
             url,
             callback=self.parse_page,
             errback=self.failed,
-            dont_filter=hub,
-            meta={"target": target, "depth_left": depth_left, "hub": hub},
+            # The spider dedupes URLs itself; Scrapy's filter would silently drop a redirect loop.
+            dont_filter=True,
+            meta=self._meta(target, depth_left=depth_left, hub=hub),
         )
+
+    def _sitemap_request(self, url: str, target: CrawlTarget, *, depth: int) -> Request:
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.failed,
+            dont_filter=True,
+            meta=self._meta(target, sitemap_depth=depth),
+        )
+
+    def _allowed(self, url: str, target: CrawlTarget, *, scoped: bool) -> bool:
+        if target.domains and not in_domains(url, target.domains):
+            return False
+        return not (scoped and target.scope) or in_scope(url, target.scope)
+
+    def _take_budget(self, target: CrawlTarget) -> bool:
+        used = self.pages_per_source.get(target.source, 0)
+        if used >= target.max_pages:
+            return False
+        self.pages_per_source[target.source] = used + 1
+        return True
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         target: CrawlTarget = response.meta["target"]
-        content_type = response.headers.get(b"Content-Type", b"") or b""
-        if not isinstance(response, TextResponse) or not content_type.startswith(HTML_TYPES):
+        content_type = (response.headers.get(b"Content-Type", b"") or b"").decode(errors="replace")
+        if not isinstance(response, TextResponse) or not content_type.lower().startswith(
+            HTML_TYPES
+        ):
             yield self._failure(
-                target,
-                response.url,
-                f"not HTML ({content_type.decode(errors='replace')})",
-                response.status,
+                target, response.url, f"not HTML ({content_type or 'no type'})", response.status
             )
+            return
+        if not response.body.strip():
+            yield self._failure(target, response.url, "empty body", response.status)
             return
         if not response.meta["hub"]:
             yield {
@@ -77,36 +113,67 @@ class PageSpider(Spider):
             url = response.urljoin(href.strip())
             if not url.startswith(("http://", "https://")):
                 continue
-            canonical = canonicalize(url)
-            if canonical in self.seen or not in_scope(canonical, target.scope):
+            try:
+                canonical = canonicalize(url)
+            except ValueError:  # an unusable link (a bad port)
                 continue
-            if self.pages_per_source.get(target.source, 0) >= target.max_pages:
+            if canonical in self.seen or not self._allowed(canonical, target, scoped=True):
+                continue
+            if not self._take_budget(target):
                 return
             self.seen.add(canonical)
-            self.pages_per_source[target.source] = self.pages_per_source.get(target.source, 0) + 1
             yield self._request(url, target, depth_left=depth_left, hub=False)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        target: CrawlTarget = response.meta["target"]
+        sitemap = parse_sitemap(response.body)
+        if sitemap.kind == "unknown":
+            yield self._failure(target, response.url, "not a sitemap", response.status)
+            return
+        depth: int = response.meta["sitemap_depth"]
+        for entry in recent(sitemap.entries, target.max_age_days):
+            try:
+                canonical = canonicalize(entry.url)
+            except ValueError:
+                continue
+            if canonical in self.seen:
+                continue
+            if sitemap.kind == "sitemapindex":
+                if depth < MAX_SITEMAP_DEPTH and self._allowed(canonical, target, scoped=False):
+                    self.seen.add(canonical)
+                    yield self._sitemap_request(entry.url, target, depth=depth + 1)
+                continue
+            if not self._allowed(canonical, target, scoped=True):
+                continue
+            if not self._take_budget(target):
+                return
+            self.seen.add(canonical)
+            yield self._request(entry.url, target, depth_left=0, hub=False)
 
     def failed(self, failure: Failure) -> Iterator[dict[str, Any]]:
         request = failure.request  # type: ignore[attr-defined]
+        target: CrawlTarget = request.meta["target"]
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the source gave
+        via = f" (redirected to {request.url})" if url != request.url else ""
+        message = failure.getErrorMessage()
+        if "max redirections" in message:
+            yield self._failure(target, url, f"redirect loop: {message}{via}", None)
+            return
         # HttpError (a non-2xx answer) is an IgnoreRequest too, but it is a failure, not a refusal.
         refused = failure.check(IgnoreRequest) and not failure.check(HttpError)  # type: ignore[no-untyped-call]
-        if refused:  # robots.txt, URL policy
+        if refused:  # robots.txt, URL policy, outside the source's domains
             yield {
                 "kind": "skipped",
-                "source": request.meta["target"].source,
-                "url": request.url,
-                "reason": failure.getErrorMessage(),
+                "source": target.source,
+                "url": url,
+                "reason": message + via,
                 "status": None,
             }
             return
         response = getattr(failure.value, "response", None)
         status = response.status if response is not None else None
-        reason = (
-            f"HTTP {status}"
-            if status
-            else f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
-        )
-        yield self._failure(request.meta["target"], request.url, reason, status)
+        reason = f"HTTP {status}" if status else f"{type(failure.value).__name__}: {message}"
+        yield self._failure(target, url, reason + via, status)
 
     @staticmethod
     def _failure(target: CrawlTarget, url: str, reason: str, status: int | None) -> dict[str, Any]:

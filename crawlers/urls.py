@@ -1,7 +1,8 @@
 """URL policy: canonical forms for dedup, and which URLs a crawl may fetch at all.
 
 Canonical form: lower-case scheme and host, no default port, no fragment, no tracking parameters
-(``utm_*``, ``fbclid``, ``gclid`` …), remaining query parameters sorted. Fetchable: http(s) only,
+(``utm_*``, ``fbclid``, ``gclid`` …), remaining query parameters sorted, and the AMP or mobile
+variant of a page folded into the page itself (``m.``/``amp.`` hosts, ``/amp`` paths, ``?amp``). Fetchable: http(s) only,
 and never a loopback, private, link-local or reserved address unless the caller allows private
 hosts explicitly (the demo does, for its 127.0.0.1 server).
 """
@@ -31,6 +32,7 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "at_", "pk_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+MOBILE_HOST_PREFIXES = ("m.", "amp.", "mobile.")
 PRIVATE_HOSTNAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -49,10 +51,39 @@ def canonicalize(url: str) -> str:
     if ":" in host and not host.startswith("["):
         netloc = f"[{host}]" if port is None else f"[{host}]:{port}"
     query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(k) and not _is_amp_param(k, v)
     )
-    path = parts.path or "/"
+    netloc = _desktop_host(netloc)
+    path = _desktop_path(parts.path or "/")
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def _is_amp_param(name: str, value: str) -> bool:
+    return name.lower() == "amp" or (
+        name.lower() in ("outputtype", "output") and value.lower() == "amp"
+    )
+
+
+def _desktop_host(netloc: str) -> str:
+    """``m.example.com`` and ``amp.example.com`` are variants of ``example.com``."""
+    for prefix in MOBILE_HOST_PREFIXES:
+        rest = netloc.removeprefix(prefix)
+        if rest != netloc and rest.count(".") >= 1 and not rest.startswith("["):
+            return rest
+    return netloc
+
+
+def _desktop_path(path: str) -> str:
+    """``/story/amp``, ``/amp/story`` and ``/story.amp.html`` are variants of the story."""
+    if path.startswith("/amp/"):
+        path = path[4:]
+    for suffix in ("/amp/", "/amp"):
+        if path.endswith(suffix) and len(path) > len(suffix):
+            path = path[: -len(suffix)]
+            break
+    return path.replace(".amp.", ".") if path.endswith((".amp.html", ".amp.htm")) else path
 
 
 def is_private_host(host: str) -> bool:
@@ -102,3 +133,15 @@ def default_scope(start_url: str) -> str:
     parts = urlsplit(canonical)
     directory = parts.path.rsplit("/", 1)[0] + "/"
     return urlunsplit((parts.scheme, parts.netloc, directory, "", ""))
+
+
+def default_domain(url: str) -> str:
+    """A source's default domain: its URL's host without a leading ``www.``."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host.removeprefix("www.")
+
+
+def in_domains(url: str, domains: tuple[str, ...]) -> bool:
+    """Whether ``url``'s host is one of ``domains`` or a subdomain of one."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)

@@ -21,6 +21,7 @@ from claimwatch.errors import TransientFetchError
 from claimwatch.settings import Settings, load_settings
 from crawlers.crawl import crawl
 from crawlers.feeds import FeedEntry, http_client
+from crawlers.health import add_crawl, failing_sources, record_runs
 from crawlers.ingest import (
     FeedCounts,
     IngestCounts,
@@ -31,6 +32,7 @@ from crawlers.ingest import (
 )
 from crawlers.job import CrawlJob, CrawlResult, CrawlTarget
 from crawlers.sources import SourceConfig, load_sources, select_sources
+from crawlers.urls import canonicalize
 from flows.progress import current
 from flows.report import RunReport, top_items
 from models import load_embedder
@@ -106,19 +108,28 @@ def crawl_job(
     entries: dict[str, list[FeedEntry]],
     known: set[str],
 ) -> CrawlJob:
-    """Feed entries not stored yet, and every site's start page."""
+    """Feed entries not stored yet (at most a source's page budget), every site's start page
+    and every sitemap, each held to its source's domains."""
+    by_name = {c.name: c for c in configs}
     targets = [
-        CrawlTarget(e.url, name)
+        CrawlTarget(e.url, name, domains=by_name[name].domains)
         for name, items in entries.items()
-        for e in items
-        if e.url not in known
+        for e in [e for e in items if e.url not in known][: by_name[name].max_pages]
     ]
     targets += [
         CrawlTarget(
-            c.url, c.name, follow=True, max_depth=c.max_depth, max_pages=c.max_pages, scope=c.scope
+            c.url,
+            c.name,
+            follow=c.kind == "site",
+            sitemap=c.kind == "sitemap",
+            max_depth=c.max_depth,
+            max_pages=c.max_pages,
+            scope=c.scope,
+            domains=c.domains,
+            max_age_days=c.max_age_days,
         )
         for c in configs
-        if c.kind == "site"
+        if c.kind in ("site", "sitemap")
     ]
     return CrawlJob(
         targets=tuple(targets),
@@ -129,6 +140,7 @@ def crawl_job(
         max_pages=settings.max_pages_per_run,
         download_delay_s=settings.download_delay_s,
         allow_private=settings.allow_private_hosts,
+        cache_dir=str(settings.data_dir.resolve() / "http-cache"),
     )
 
 
@@ -137,9 +149,8 @@ def crawl_pages(
     settings: Settings, configs: list[SourceConfig], entries: dict[str, list[FeedEntry]]
 ) -> CrawlResult:
     with session_scope(engine_for(settings.resolved_database_url)) as session:
-        site_sources = [c.name for c in configs if c.kind == "site"]
-        candidate_urls = [e.url for items in entries.values() for e in items]
-        known = known_urls(session, candidate_urls)
+        site_sources = [c.name for c in configs if c.kind in ("site", "sitemap")]
+        known = known_urls(session, [e for items in entries.values() for e in items])
         known |= set(
             session.scalars(select(Article.url).join(Source).where(Source.name.in_(site_sources)))
         )
@@ -262,6 +273,27 @@ def _counts(
 
 
 @task(cache_policy=NO_CACHE)
+def record_health(
+    settings: Settings,
+    run_id: int,
+    configs: list[SourceConfig],
+    feeds: FeedCounts,
+    result: CrawlResult,
+    ingest: IngestCounts,
+) -> list[dict[str, object]]:
+    """Store every source's health for this run; return the sources that are failing."""
+    hubs = {c.name: canonicalize(c.url) for c in configs if c.kind in ("site", "sitemap")}
+    health = dict(feeds.health)
+    add_crawl(health, result, hubs)
+    for name, entry in health.items():
+        entry.articles_new = ingest.new_by_source[name]
+        entry.articles_updated = ingest.updated_by_source[name]
+    with session_scope(engine_for(settings.resolved_database_url)) as session:
+        record_runs(session, run_id, health, hubs)
+        return failing_sources(session, [c.name for c in configs])
+
+
+@task(cache_policy=NO_CACHE)
 def finish_run(
     settings: Settings,
     run_id: int,
@@ -269,12 +301,14 @@ def finish_run(
     timings: dict[str, float],
     problems: list[str],
     seconds: float,
+    failing: list[dict[str, object]],
 ) -> RunReport:
     with session_scope(engine_for(settings.resolved_database_url)) as session:
         run = session.get_one(Run, run_id)
         run.finished_at, run.counts, run.timings, run.errors = utcnow(), counts, timings, problems
-        run.status = "completed_with_problems" if problems else "completed"
+        run.status = "completed_with_problems" if problems or failing else "completed"
         report = RunReport(run_id, run.status, round(seconds, 1), counts, timings, problems)
+        report.failing_sources = failing
         report.top_items = top_items(session)
         report.queue_total = int(session.scalar(select(func.count()).select_from(QueueItem)) or 0)
         return report
@@ -308,7 +342,7 @@ def nightly(
         "Crawl",
         timings,
         lambda r: (
-            f"{len(r.pages)} pages, {len(r.failures)} failures, {len(r.skipped)} refused (robots.txt, URL policy)"
+            f"{len(r.pages)} pages, {len(r.failures)} failures, {len(r.skipped)} refused (robots.txt, URL policy, off-source)"
         ),
         lambda: crawl_pages(settings, configs, feeds.entries),
     )
@@ -326,6 +360,7 @@ def nightly(
         ),
         lambda: analyse(settings),
     )
+    failing = record_health(settings, run_id, configs, feeds, result, ingest)
     counts = _counts(configs, feeds, ingest, result, analysis, matched, clusters, flags)
     report = finish_run(
         settings,
@@ -334,5 +369,6 @@ def nightly(
         timings,
         feeds.problems + ingest.problems,
         time.perf_counter() - started,
+        failing,
     )
     return report.to_dict()

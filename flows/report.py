@@ -33,6 +33,7 @@ class RunReport:
     problems: list[str] = field(default_factory=list)
     top_items: list[TopItem] = field(default_factory=list)
     queue_total: int = 0
+    failing_sources: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -77,8 +77,11 @@ def _candidates(
     texts = ([article.title] if article.title else []) + [
         s.text for s in split_sentences(article.text, article.language)
     ]
+    known = {claim.text for claim in article.claims}  # an updated article: only what is new
     kept: list[_Candidate] = []
     for position, text in enumerate(texts):
+        if text in known:
+            continue
         worth = score_checkworthiness(text)
         if worth.score >= threshold and len(kept) < max_claims:
             kept.append(

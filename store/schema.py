@@ -93,6 +93,28 @@ class Source(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class SourceRun(Base):
+    """A source's health in one run: what was read, HTTP answers, bytes, and the error if any."""
+
+    __tablename__ = "source_run"
+    __table_args__ = (UniqueConstraint("run_id", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # ok, not_modified, partial, failed
+    items_read: Mapped[int] = mapped_column(default=0)
+    articles_new: Mapped[int] = mapped_column(default=0)
+    articles_updated: Mapped[int] = mapped_column(default=0)
+    pages_refused: Mapped[int] = mapped_column(default=0)
+    http_statuses: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    bytes_read: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    source: Mapped[Source] = relationship()
+
+
 class Article(Base):
     """One published article. Unique by canonical URL, and by content within one outlet."""
 
@@ -108,6 +130,8 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(10))
     text: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revision: Mapped[int] = mapped_column(default=1)  # +1 each time the outlet changes the text
+    updated_at: Mapped[dt.datetime | None]
     analysed_at: Mapped[dt.datetime | None]
 
     source: Mapped[Source] = relationship()

@@ -10,7 +10,7 @@ import pytest
 
 from claimwatch.demo.server import RunningServer, serve_directory
 from claimwatch.errors import PermanentFetchError, TransientFetchError
-from crawlers.feeds import fetch_feed, http_client
+from crawlers.feeds import fetch_feed, http_client, parse_feed
 from tests.httpserver import fixed, serve_routes
 
 SITE = Path(__file__).with_name("fixtures") / "site"
@@ -127,3 +127,39 @@ def test_an_unreachable_host_is_transient(client: httpx.Client) -> None:
 def test_feeds_are_capped_in_size(site: RunningServer, client: httpx.Client) -> None:
     with pytest.raises(PermanentFetchError):
         fetch_feed(client, f"{site.base_url}/feeds/good.xml", max_bytes=100, allow_private=True)
+
+
+RSS = """
+<?xml version="1.0" encoding="{charset}"?>
+<rss version="2.0"><channel><title>T</title>
+<item><guid>same</guid><title>Một</title><link>https://news.example/mot.html</link></item>
+<item><guid>same</guid><title>Hai</title><link>https://news.example/hai.html</link></item>
+<item><title>Bad port</title><link>https://news.example:8o8o/x.html</link></item>
+<item><title>Again</title><link>https://news.example/mot.html?utm_source=rss</link></item>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize("content_type", [None, "text/html", "application/octet-stream"])
+def test_a_feed_behind_a_wrong_content_type_reads_cleanly(content_type: str | None) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    result = parse_feed(RSS.format(charset="utf-8").encode(), "https://news.example/rss", headers)
+    assert result.problem is None
+    # duplicate GUIDs keep both stories; a bad link is skipped; a repeated link is listed once
+    assert [e.title for e in result.entries] == ["Một", "Hai"]
+
+
+def test_a_wrong_charset_label_still_yields_the_entries() -> None:
+    body = RSS.format(charset="iso-8859-1").encode("utf-8")
+    result = parse_feed(
+        body,
+        "https://news.example/rss",
+        {"content-type": "application/rss+xml; charset=iso-8859-1"},
+    )
+    assert len(result.entries) == 2
+
+
+def test_an_empty_but_valid_feed_is_not_an_error() -> None:
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+    assert (
+        parse_feed(body, "https://news.example/rss", {"content-type": "text/plain"}).entries == []
+    )

@@ -147,3 +147,20 @@ def test_second_run_adds_nothing(
     assert db.scalar(select(func.count()).select_from(Article)) == 24
     assert db.scalar(select(func.count()).select_from(QueueItem)) == 5
     assert two_runs[1]["queue_total"] == 5
+
+
+def test_every_source_has_a_health_record_per_run(db: Session) -> None:
+    from store.schema import SourceRun
+
+    rows = db.scalars(select(SourceRun).order_by(SourceRun.run_id, SourceRun.source_id)).all()
+    first = {r.source.name: r for r in rows if r.run_id == 1}
+    second = {r.source.name: r for r in rows if r.run_id == 2}
+    assert {name: r.status for name, r in first.items()} == dict.fromkeys(
+        ["hanoi-ledger", "courrier-mekong", "tin-quoc-te", "pacific-wire"], "ok"
+    )
+    assert first["pacific-wire"].articles_new == 6 and first["pacific-wire"].pages_refused == 1
+    assert first["hanoi-ledger"].items_read == 6 and first["hanoi-ledger"].bytes_read > 0
+    assert {second[n].status for n in ("hanoi-ledger", "courrier-mekong", "tin-quoc-te")} == {
+        "not_modified"
+    }
+    assert second["hanoi-ledger"].http_statuses == {"304": 1}

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from claimwatch.errors import PermanentFetchError
-from crawlers.urls import canonicalize, check_fetchable, default_scope, in_scope, is_private_host
+from crawlers.urls import (
+    canonicalize,
+    check_fetchable,
+    default_domain,
+    default_scope,
+    in_domains,
+    in_scope,
+    is_private_host,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +84,29 @@ def test_scope_is_the_start_page_directory() -> None:
     assert in_scope("https://site.example/world/story.html", (scope,))
     assert not in_scope("https://site.example/sport/story.html", (scope,))
     assert not in_scope("https://other.example/world/story.html", (scope,))
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://m.example.com/world/story-1.html",
+        "https://amp.example.com/world/story-1.html",
+        "https://example.com/world/story-1.html/amp",
+        "https://example.com/amp/world/story-1.html",
+        "https://example.com/world/story-1.html?amp=1",
+        "https://example.com/world/story-1.html?outputType=amp&utm_source=x",
+    ],
+)
+def test_amp_and_mobile_variants_fold_into_the_page(variant: str) -> None:
+    assert canonicalize(variant) == "https://example.com/world/story-1.html"
+
+
+def test_short_hosts_and_bare_amp_paths_are_left_alone() -> None:
+    assert canonicalize("https://m.me/amp") == "https://m.me/amp"
+
+
+def test_a_source_stays_in_its_domains() -> None:
+    assert default_domain("https://www.rfi.fr/fr/asie-pacifique/rss") == "rfi.fr"
+    assert in_domains("https://amp.rfi.fr/x", ("rfi.fr",)) and not in_domains(
+        "https://notrfi.fr/x", ("rfi.fr",)
+    )

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.cli.db import ready_engine
-from claimwatch.cli.render import plain
+from claimwatch.cli.render import source_check_report, source_row, sources_table
+from claimwatch.errors import ConfigError
 from claimwatch.settings import load_settings
-from crawlers.sources import load_sources
+from crawlers.sources import DEMO_PLACEHOLDER, SourceConfig, load_sources
+from crawlers.sources_file import add_source, set_enabled
 from store.db import engine_for, session_scope
-from store.schema import Source
+from store.schema import Source, SourceRun
 
 sources_app = typer.Typer(help="Configured sources.", no_args_is_help=True, rich_markup_mode=None)
 models_app = typer.Typer(help="The embedding model.", no_args_is_help=True, rich_markup_mode=None)
@@ -23,42 +27,136 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True, rich_mar
 console = Console()
 
 
+def _last_runs(session: Session) -> dict[str, SourceRun]:
+    latest = (
+        select(SourceRun.source_id, func.max(SourceRun.id).label("id"))
+        .group_by(SourceRun.source_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(SourceRun)
+        .join(latest, SourceRun.id == latest.c.id)
+        .options(selectinload(SourceRun.source))
+    )
+    return {row.source.name: row for row in rows}
+
+
 @sources_app.command("list")
-def sources_list() -> None:
-    """Every source of the sources file, with its health from the last runs."""
+def sources_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Every source of the sources file, with its health: last success, consecutive failures,
+    and what the last run read from it."""
     settings = load_settings()
     configs = load_sources(settings.resolved_sources_file)
     with session_scope(ready_engine(settings)) as session:
         health = {s.name: s for s in session.scalars(select(Source))}
-    table = Table(title=f"Sources ({settings.resolved_sources_file})")
-    for column in (
-        "Name",
-        "Kind",
-        "Group",
-        "Enabled",
-        "Lang",
-        "URL",
-        "Last success",
-        "Failures",
-        "Last error",
-    ):
-        table.add_column(column)
-    for config in configs:
-        row = health.get(config.name)
-        table.add_row(
-            config.name,
-            config.kind,
-            config.group,
-            "yes" if config.enabled else "no",
-            config.language or "",
-            plain(config.url),
-            row.last_success_at.isoformat(timespec="minutes")
-            if row and row.last_success_at
-            else "",
-            str(row.consecutive_failures) if row else "",
-            plain(row.last_error if row else ""),
+        runs = _last_runs(session)
+        rows = [
+            source_row(config, health.get(config.name), runs.get(config.name)) for config in configs
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    console.print(sources_table(rows, str(settings.resolved_sources_file)))
+
+
+def _resolve_for_check(config: SourceConfig, demo_base: str | None) -> SourceConfig:
+    if DEMO_PLACEHOLDER in config.url and demo_base is None:
+        raise ConfigError(
+            f"source {config.name!r} is a demo source: add --demo to serve the demo corpus for it"
         )
-    console.print(table)
+    return config.resolved(demo_base)
+
+
+@sources_app.command("check")
+def sources_check(
+    name: Annotated[str, typer.Argument(help="Source name.")],
+    limit: Annotated[int, typer.Option(min=1, max=200, help="Articles to fetch at most.")] = 10,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Serve the demo corpus for a demo source.")
+    ] = False,
+) -> None:
+    """Fetch one source now and show what a run would read from it (stores nothing)."""
+    from claimwatch.demo.server import corpus_root, serve_directory
+    from crawlers.check import check_source
+
+    settings = load_settings()
+    configs = {c.name: c for c in load_sources(settings.resolved_sources_file)}
+    if name not in configs:
+        raise ConfigError(f"no source named {name!r} in {settings.resolved_sources_file}")
+    with contextlib.ExitStack() as stack:
+        base = stack.enter_context(serve_directory(corpus_root())).base_url if demo else None
+        config = _resolve_for_check(configs[name], base)
+        with console.status(f"Checking {name}…"):
+            check = check_source(
+                config,
+                user_agent=settings.user_agent,
+                timeout_s=settings.http_timeout_s,
+                max_bytes=settings.max_page_bytes,
+                allow_private=demo or settings.allow_private_hosts,
+                limit=limit,
+            )
+    console.print(source_check_report(check))
+    if check.error:
+        raise typer.Exit(1)
+
+
+@sources_app.command("add")
+def sources_add(
+    name: Annotated[str, typer.Argument(help="A new, unique slug.")],
+    url: Annotated[str, typer.Argument(help="The feed, start page or sitemap URL.")],
+    kind: Annotated[str, typer.Option(help="feed, site or sitemap.")] = "feed",
+    language: Annotated[str | None, typer.Option(help="Language hint: en, fr, vi…")] = None,
+    country: Annotated[str | None, typer.Option(help="ISO country code of the outlet.")] = None,
+    domain: Annotated[
+        list[str] | None,
+        typer.Option("--domain", help="A domain its articles may be on (repeatable)."),
+    ] = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Add it disabled.")] = False,
+) -> None:
+    """Add a source to the sources file (its comments and layout are kept)."""
+    settings = load_settings()
+    fields = {
+        "name": name,
+        "kind": kind,
+        "url": url,
+        "language": language,
+        "country": country,
+        "enabled": not disabled,
+        "domains": tuple(domain or ()),
+    }
+    try:
+        config = SourceConfig.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"source {name!r}: {problems}") from exc
+    add_source(settings.resolved_sources_file, config)
+    console.print(
+        f"Added {kind} source {name!r} to {settings.resolved_sources_file}; try: claimwatch sources check {name}",
+        markup=False,
+    )
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    settings = load_settings()
+    changed = set_enabled(settings.resolved_sources_file, name, enabled)
+    state = "enabled" if enabled else "disabled"
+    console.print(f"{name}: {state}" + ("" if changed else " already"), markup=False)
+
+
+@sources_app.command("disable")
+def sources_disable(name: Annotated[str, typer.Argument(help="Source name.")]) -> None:
+    """Stop reading a source (it stays in the file, with its history)."""
+    _set_enabled(name, False)
+
+
+@sources_app.command("enable")
+def sources_enable(name: Annotated[str, typer.Argument(help="Source name.")]) -> None:
+    """Read a disabled source again."""
+    _set_enabled(name, True)
 
 
 @models_app.command("build")

@@ -10,8 +10,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from crawlers.check import SourceCheck
+from crawlers.health import KEEPS_FAILING
+from crawlers.sources import SourceConfig
 from flows.report import RunReport
-from store.schema import QueueItem
+from store.schema import QueueItem, Source, SourceRun
 
 
 def plain(value: object, limit: int | None = None) -> Text:
@@ -33,7 +36,7 @@ def run_report(report: RunReport) -> Group:
         ),
         (
             "Articles",
-            f"{counts.get('articles_new', 0)} new, {counts.get('articles_updated', 0)} updated, {counts.get('articles_duplicate', 0)} already stored ({counts.get('pages_fetched', 0)} pages fetched, {counts.get('page_failures', 0)} failures, {counts.get('pages_refused', 0)} refused by robots.txt or URL policy)",
+            f"{counts.get('articles_new', 0)} new, {counts.get('articles_updated', 0)} updated, {counts.get('articles_duplicate', 0)} already stored ({counts.get('pages_fetched', 0)} pages fetched, {counts.get('page_failures', 0)} failures, {counts.get('pages_refused', 0)} refused by robots.txt, URL policy or source domains)",
         ),
         (
             "Claims",
@@ -61,6 +64,8 @@ def run_report(report: RunReport) -> Group:
     ]
     if report.top_items:
         parts.append(top_items_table(report))
+    if report.failing_sources:
+        parts.append(failing_sources_panel(report.failing_sources))
     if report.problems:
         parts.append(
             Panel(
@@ -71,6 +76,18 @@ def run_report(report: RunReport) -> Group:
             )
         )
     return Group(*parts)
+
+
+def failing_sources_panel(failing: list[dict[str, Any]]) -> Panel:
+    lines = Text()
+    for row in failing:
+        style = "bold red" if row.get("keeps_failing") else "yellow"
+        runs = row.get("consecutive_failures")
+        lines.append(f"{row.get('source')}: failed {runs} run(s) in a row", style=style)
+        if row.get("keeps_failing"):
+            lines.append(" (keeps failing: check it with `claimwatch sources check`)", style=style)
+        lines.append(f" — {row.get('last_error') or 'unknown error'}\n")
+    return Panel(lines, title=f"{len(failing)} failing sources", border_style="red", expand=False)
 
 
 def top_items_table(report: RunReport) -> Table:
@@ -176,3 +193,104 @@ def queue_item(item: QueueItem) -> Group:
 
 def print_report(console: Console, report: RunReport) -> None:
     console.print(run_report(report))
+
+
+def source_row(
+    config: SourceConfig, source: Source | None, last: SourceRun | None
+) -> dict[str, Any]:
+    """One source's configuration and health, as the list command shows and prints as JSON."""
+    return {
+        "name": config.name,
+        "kind": config.kind,
+        "group": config.group,
+        "enabled": config.enabled,
+        "language": config.language,
+        "url": config.url,
+        "last_success_at": source.last_success_at.isoformat(timespec="minutes")
+        if source and source.last_success_at
+        else None,
+        "consecutive_failures": source.consecutive_failures if source else 0,
+        "last_error": source.last_error if source else None,
+        "last_run": {
+            "status": last.status,
+            "items_read": last.items_read,
+            "articles_new": last.articles_new,
+            "http_statuses": last.http_statuses,
+            "bytes_read": last.bytes_read,
+        }
+        if last
+        else None,
+    }
+
+
+def sources_table(rows: list[dict[str, Any]], origin: str) -> Table:
+    table = Table(title=f"Sources ({origin})")
+    for column in (
+        "Name",
+        "Kind",
+        "Group",
+        "On",
+        "Lang",
+        "URL",
+        "Last run",
+        "Last success",
+        "Failures",
+        "Last error",
+    ):
+        table.add_column(column)
+    for row in rows:
+        last = row["last_run"]
+        statuses = " ".join(
+            f"{k}×{v}" for k, v in sorted((last or {}).get("http_statuses", {}).items())
+        )
+        summary = (
+            f"{last['status']}: {last['items_read']} read, {last['articles_new']} new, {statuses}"
+            if last
+            else ""
+        )
+        failures = row["consecutive_failures"]
+        table.add_row(
+            row["name"],
+            row["kind"],
+            row["group"],
+            "yes" if row["enabled"] else "no",
+            row["language"] or "",
+            plain(row["url"]),
+            plain(summary),
+            row["last_success_at"] or "",
+            Text(str(failures), style="bold red" if failures >= KEEPS_FAILING else ""),
+            plain(row["last_error"], 80),
+        )
+    return table
+
+
+def source_check_report(check: SourceCheck) -> Group:
+    lines = Text()
+    lines.append(f"{check.source} ({check.kind}) {check.url}\n", style="bold")
+    if check.error:
+        lines.append(f"FAILED: {check.error}\n", style="bold red")
+    if check.kind == "feed" and not check.error:
+        lines.append(f"{check.entries} entries with links")
+        lines.append(
+            f", {len(check.outside_domains)} outside the source's domains (not crawled)\n"
+            if check.outside_domains
+            else "\n"
+        )
+    if check.feed_problem:
+        lines.append(f"Feed problem (entries still read): {check.feed_problem}\n", style="yellow")
+    if check.refused:
+        lines.append(
+            f"Refused: {len(check.refused)} (robots.txt, URL policy, outside the source)\n"
+        )
+    table = Table(title=f"What a run would read (first {len(check.pages)} pages)")
+    for column in ("URL", "Title", "Lang", "Chars", "Problem"):
+        table.add_column(column)
+    for page in check.pages:
+        table.add_row(
+            plain(page.url, 70),
+            plain(page.title, 60),
+            page.language or "",
+            str(page.chars),
+            plain(page.problem),
+        )
+    return Group(lines, table)

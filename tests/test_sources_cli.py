@@ -1,0 +1,87 @@
+"""``claimwatch sources``: add and disable keep the file's comments, bad input changes nothing,
+``check`` reads a demo source without storing it, ``list`` shows health as JSON."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claimwatch.cli import app
+from claimwatch.settings import REPO_ROOT
+from crawlers.sources import load_sources
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def sources_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "sources.toml"
+    shutil.copy(REPO_ROOT / "sources.toml", path)
+    monkeypatch.setenv("CLAIMWATCH_SOURCES_FILE", str(path))
+    return path
+
+
+def test_add_and_disable_keep_comments(sources_file: Path) -> None:
+    before = sources_file.read_text(encoding="utf-8")
+    added = runner.invoke(
+        app,
+        [
+            "sources",
+            "add",
+            "vn-news",
+            "https://vietnamnews.vn/rss/home.rss",
+            "--language",
+            "en",
+            "--domain",
+            "vietnamnews.vn",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(app, ["sources", "disable", "pacific-wire"]).exit_code == 0
+    after = sources_file.read_text(encoding="utf-8")
+    assert all(line in after for line in before.splitlines())  # nothing lost, comments included
+    configs = {c.name: c for c in load_sources(sources_file)}
+    assert configs["vn-news"].domains == ("vietnamnews.vn",) and not configs["pacific-wire"].enabled
+
+
+def test_bad_additions_are_refused_and_change_nothing(sources_file: Path) -> None:
+    before = sources_file.read_text(encoding="utf-8")
+    for args in (
+        ["x", "ftp://a.example/feed"],
+        ["hanoi-ledger", "https://a.example/feed"],
+        ["y", "https://a.example/f", "--kind", "podcast"],
+    ):
+        result = runner.invoke(app, ["sources", "add", *args])
+        assert result.exit_code != 0 and result.exception is not None
+    assert sources_file.read_text(encoding="utf-8") == before
+
+
+def test_check_reads_a_demo_source_and_stores_nothing(sources_file: Path, data_dir: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["sources", "check", "courrier-mekong", "--demo", "--limit", "3"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "6 entries with links" in result.output and result.output.count(" fr ") >= 3
+    assert not (data_dir / "claimwatch.db").exists()
+
+
+def test_check_needs_demo_for_a_demo_source(sources_file: Path) -> None:
+    result = runner.invoke(app, ["sources", "check", "hanoi-ledger"])
+    assert "add --demo" in str(result.exception)
+
+
+def test_list_as_json(sources_file: Path) -> None:
+    rows = json.loads(runner.invoke(app, ["sources", "list", "--json"]).output)
+    assert [r["name"] for r in rows][:4] == [
+        "hanoi-ledger",
+        "courrier-mekong",
+        "tin-quoc-te",
+        "pacific-wire",
+    ]
+    assert rows[0]["last_run"] is None and rows[0]["consecutive_failures"] == 0
