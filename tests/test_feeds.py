@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +164,16 @@ def test_an_empty_but_valid_feed_is_not_an_error() -> None:
     assert (
         parse_feed(body, "https://news.example/rss", {"content-type": "text/plain"}).entries == []
     )
+
+
+def test_a_feed_that_answers_too_slowly_is_a_transient_timeout() -> None:
+    def slow(_request: object) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(2)
+        return 200, {"Content-Type": "application/rss+xml"}, RSS.format(charset="utf-8").encode()
+
+    with (
+        serve_routes({"/rss": slow}) as base,
+        http_client("claimwatch-tests", 0.5, allow_private=True) as impatient,
+        pytest.raises(TransientFetchError, match="timeout"),
+    ):
+        fetch_feed(impatient, f"{base}/rss", allow_private=True)
