@@ -68,6 +68,7 @@ class _CorpusHandler(BaseHTTPRequestHandler):
     def _send(
         self, status: HTTPStatus, body: bytes, content_type: str | None, etag: str | None = None
     ) -> None:
+        self.server.log.add("GET", self.path, int(status))  # before the client can see the answer
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -78,7 +79,6 @@ class _CorpusHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
-        self.server.log.add("GET", self.path, int(status))
 
     def log_message(self, format: str, *args: object) -> None:  # quiet: the log is kept in memory
         return
