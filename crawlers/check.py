@@ -59,25 +59,14 @@ def check_source(
             check.error = exc.reason
             return check
         check.entries, check.feed_problem = len(feed.entries), feed.problem
-        check.outside_domains = [
-            e.url for e in feed.entries if not in_domains(e.url, config.domains)
-        ]
-        inside = [e for e in feed.entries if in_domains(e.url, config.domains)]
-        targets = [CrawlTarget(e.url, config.name, domains=config.domains) for e in inside[:limit]]
+        for entry in feed.entries:
+            if in_domains(entry.url, config.domains):
+                targets.append(CrawlTarget(entry.url, config.name, domains=config.domains))
+            else:
+                check.outside_domains.append(entry.url)
+        targets = targets[:limit]
     else:
-        targets = [
-            CrawlTarget(
-                config.url,
-                config.name,
-                follow=config.kind == "site",
-                sitemap=config.kind == "sitemap",
-                max_depth=config.max_depth,
-                max_pages=min(limit, config.max_pages),
-                scope=config.scope,
-                domains=config.domains,
-                max_age_days=config.max_age_days,
-            )
-        ]
+        targets = [config.start_target(max_pages=limit)]
     job = CrawlJob(
         targets=tuple(targets),
         user_agent=user_agent,
@@ -100,11 +89,8 @@ def check_source(
             )
             check.pages.append(CheckedPage(article.url, article.title, language, len(article.text)))
     check.pages += [CheckedPage(f.url, None, None, 0, f.reason) for f in result.failures]
-    if config.kind != "feed" and any(
-        f.url.rstrip("/") == config.url.rstrip("/") for f in result.failures
-    ):
-        check.error = next(
-            f.reason for f in result.failures if f.url.rstrip("/") == config.url.rstrip("/")
-        )
+    start_failure = result.failure_of(config.url) if config.walked else None
+    if start_failure is not None:
+        check.error = start_failure.reason
     check.refused = [f"{s.url}: {s.reason}" for s in result.skipped]
     return check

@@ -15,7 +15,7 @@ import feedparser
 import httpx
 
 from claimwatch.errors import PermanentFetchError, TransientFetchError
-from crawlers.urls import canonicalize, check_fetchable
+from crawlers.urls import canonical_or_none, check_fetchable
 
 HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
@@ -77,11 +77,8 @@ def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) 
         link = entry.get("link")
         if not link or not link.startswith(("http://", "https://")):
             continue
-        try:
-            canonical = canonicalize(link)
-        except ValueError:  # an unusable link (a bad port): skip the entry, keep the others
-            continue
-        if canonical in seen:
+        canonical = canonical_or_none(link)
+        if canonical is None or canonical in seen:  # unusable (a bad port) or listed already
             continue
         seen.add(canonical)
         result.entries.append(

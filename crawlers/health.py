@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
-from claimwatch.errors import FetchError
 from crawlers.job import CrawlResult
-from crawlers.urls import canonicalize
 from store.schema import Source, SourceRun, utcnow
 
 KEEPS_FAILING = 3  # consecutive failed runs after which a source is called out
@@ -48,9 +46,9 @@ def record_success(source: Source, status: int) -> None:
     source.last_status, source.last_error, source.consecutive_failures = status, None, 0
 
 
-def record_failure(source: Source, error: FetchError) -> None:
+def record_failure(source: Source, reason: str, status: int | None) -> None:
     source.last_fetched_at = utcnow()
-    source.last_status, source.last_error = error.status, error.reason
+    source.last_status, source.last_error = status, reason
     source.consecutive_failures += 1
 
 
@@ -67,10 +65,13 @@ def add_crawl(health: dict[str, SourceHealth], result: CrawlResult, hubs: dict[s
         entry = health.setdefault(failure.source, SourceHealth())
         entry.http_statuses[str(failure.status) if failure.status else "error"] += 1
         entry.page_failures += 1
-        if hubs.get(failure.source) == canonicalize(failure.url):
-            entry.error = f"{failure.url}: {failure.reason}"
     for skipped in result.skipped:
         health.setdefault(skipped.source, SourceHealth()).pages_refused += 1
+    for name, start_url in hubs.items():
+        start_failure = result.failure_of(start_url)
+        if start_failure is not None:
+            entry = health.setdefault(name, SourceHealth())
+            entry.error = f"{start_failure.url}: {start_failure.reason}"
 
 
 def record_runs(
@@ -87,8 +88,7 @@ def record_runs(
             continue
         if name in hubs:
             if entry.error:
-                source.last_fetched_at, source.last_error = utcnow(), entry.error
-                source.consecutive_failures += 1
+                record_failure(source, entry.error, None)
             else:
                 record_success(source, 200)
         session.add(
@@ -106,6 +106,21 @@ def record_runs(
             )
         )
     session.flush()
+
+
+def last_runs(session: Session) -> dict[str, SourceRun]:
+    """Each source's most recent ``source_run``, by source name."""
+    latest = (
+        select(SourceRun.source_id, func.max(SourceRun.id).label("id"))
+        .group_by(SourceRun.source_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(SourceRun)
+        .join(latest, SourceRun.id == latest.c.id)
+        .options(selectinload(SourceRun.source))
+    )
+    return {row.source.name: row for row in rows}
 
 
 def failing_sources(session: Session, names: list[str]) -> list[dict[str, object]]:

@@ -99,7 +99,7 @@ def read_feeds(
             )
             result = fetch_with_retries(fetch, retries)
         except FetchError as exc:
-            record_failure(source, exc)
+            record_failure(source, exc.reason, exc.status)
             counts.failed += 1
             counts.problems.append(f"{source.name}: {exc.reason}")
             status = str(exc.status) if exc.status else "error"

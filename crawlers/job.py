@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawlers.urls import canonicalize
+
 
 @dataclass(frozen=True)
 class CrawlTarget:
@@ -77,6 +79,11 @@ class CrawlResult:
     failures: list[CrawlFailure] = field(default_factory=list)
     skipped: list[CrawlFailure] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+
+    def failure_of(self, url: str) -> CrawlFailure | None:
+        """The failure recorded for ``url`` (compared in canonical form), if it failed."""
+        wanted = canonicalize(url)
+        return next((f for f in self.failures if canonicalize(f.url) == wanted), None)
 
     @classmethod
     def read(cls, items: Path, stats: Path) -> CrawlResult:

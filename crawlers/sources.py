@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from claimwatch.errors import ConfigError
+from crawlers.job import CrawlTarget
 from crawlers.urls import canonicalize, default_domain, default_scope
 
 DEMO_PLACEHOLDER = "{demo}"
@@ -51,6 +52,25 @@ class SourceConfig(BaseModel):
         if not probe.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @property
+    def walked(self) -> bool:
+        """Read from a start URL (a site or a sitemap) rather than from a feed's entries."""
+        return self.kind != "feed"
+
+    def start_target(self, max_pages: int | None = None) -> CrawlTarget:
+        """The crawl target of a site's start page or a sitemap (``max_pages`` lowers the budget)."""
+        return CrawlTarget(
+            self.url,
+            self.name,
+            follow=self.kind == "site",
+            sitemap=self.kind == "sitemap",
+            max_depth=self.max_depth,
+            max_pages=min(max_pages or self.max_pages, self.max_pages),
+            scope=self.scope,
+            domains=self.domains,
+            max_age_days=self.max_age_days,
+        )
 
     def resolved(self, demo_base: str | None) -> SourceConfig:
         """This source with ``{demo}`` replaced and its scope defaulted and canonicalised."""

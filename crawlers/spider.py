@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from crawlers.job import CrawlJob, CrawlTarget
 from crawlers.sitemaps import parse_sitemap, recent
-from crawlers.urls import canonicalize, in_domains, in_scope
+from crawlers.urls import canonical_or_none, canonicalize, in_domains, in_scope
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_SITEMAP_DEPTH = 2  # an index of indexes, then URL sets
@@ -113,11 +113,12 @@ class PageSpider(Spider):
             url = response.urljoin(href.strip())
             if not url.startswith(("http://", "https://")):
                 continue
-            try:
-                canonical = canonicalize(url)
-            except ValueError:  # an unusable link (a bad port)
-                continue
-            if canonical in self.seen or not self._allowed(canonical, target, scoped=True):
+            canonical = canonical_or_none(url)
+            if (
+                canonical is None
+                or canonical in self.seen
+                or not self._allowed(canonical, target, scoped=True)
+            ):
                 continue
             if not self._take_budget(target):
                 return
@@ -132,11 +133,8 @@ class PageSpider(Spider):
             return
         depth: int = response.meta["sitemap_depth"]
         for entry in recent(sitemap.entries, target.max_age_days):
-            try:
-                canonical = canonicalize(entry.url)
-            except ValueError:
-                continue
-            if canonical in self.seen:
+            canonical = canonical_or_none(entry.url)
+            if canonical is None or canonical in self.seen:
                 continue
             if sitemap.kind == "sitemapindex":
                 if depth < MAX_SITEMAP_DEPTH and self._allowed(canonical, target, scoped=False):

@@ -60,6 +60,14 @@ def canonicalize(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
+def canonical_or_none(url: str) -> str | None:
+    """The canonical form, or None for a URL that cannot be parsed (a bad port, say)."""
+    try:
+        return canonicalize(url)
+    except ValueError:
+        return None
+
+
 def _is_amp_param(name: str, value: str) -> bool:
     return name.lower() == "amp" or (
         name.lower() in ("outputtype", "output") and value.lower() == "amp"

@@ -32,7 +32,6 @@ from crawlers.ingest import (
 )
 from crawlers.job import CrawlJob, CrawlResult, CrawlTarget
 from crawlers.sources import SourceConfig, load_sources, select_sources
-from crawlers.urls import canonicalize
 from flows.progress import current
 from flows.report import RunReport, top_items
 from models import load_embedder
@@ -116,21 +115,7 @@ def crawl_job(
         for name, items in entries.items()
         for e in [e for e in items if e.url not in known][: by_name[name].max_pages]
     ]
-    targets += [
-        CrawlTarget(
-            c.url,
-            c.name,
-            follow=c.kind == "site",
-            sitemap=c.kind == "sitemap",
-            max_depth=c.max_depth,
-            max_pages=c.max_pages,
-            scope=c.scope,
-            domains=c.domains,
-            max_age_days=c.max_age_days,
-        )
-        for c in configs
-        if c.kind in ("site", "sitemap")
-    ]
+    targets += [c.start_target() for c in configs if c.walked]
     return CrawlJob(
         targets=tuple(targets),
         skip_urls=tuple(sorted(known)),
@@ -149,7 +134,7 @@ def crawl_pages(
     settings: Settings, configs: list[SourceConfig], entries: dict[str, list[FeedEntry]]
 ) -> CrawlResult:
     with session_scope(engine_for(settings.resolved_database_url)) as session:
-        site_sources = [c.name for c in configs if c.kind in ("site", "sitemap")]
+        site_sources = [c.name for c in configs if c.walked]
         known = known_urls(session, [e for items in entries.values() for e in items])
         known |= set(
             session.scalars(select(Article.url).join(Source).where(Source.name.in_(site_sources)))
@@ -282,7 +267,7 @@ def record_health(
     ingest: IngestCounts,
 ) -> list[dict[str, object]]:
     """Store every source's health for this run; return the sources that are failing."""
-    hubs = {c.name: canonicalize(c.url) for c in configs if c.kind in ("site", "sitemap")}
+    hubs = {c.name: c.url for c in configs if c.walked}
     health = dict(feeds.health)
     add_crawl(health, result, hubs)
     for name, entry in health.items():

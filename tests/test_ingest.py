@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from claimwatch.errors import TransientFetchError
 from crawlers.health import SourceHealth, add_crawl, failing_sources, record_failure, record_runs
 from crawlers.ingest import store_pages, sync_sources
 from crawlers.job import CrawlFailure, CrawlResult, FetchedPage
@@ -59,7 +58,7 @@ def test_health_is_recorded_per_run_and_a_failing_source_is_called_out(session: 
         run = Run()
         session.add(run)
         session.flush()
-        record_failure(sources["ledger"], TransientFetchError(SOURCE.url, "HTTP 503", 503))
+        record_failure(sources["ledger"], "HTTP 503", 503)
         health = {"ledger": SourceHealth(error="HTTP 503")}
         result = CrawlResult(
             pages=[FetchedPage("wire", "https://wire.example/a.html", 200, "<html>x</html>")],

@@ -9,36 +9,22 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
 
 from claimwatch.cli.db import ready_engine
 from claimwatch.cli.render import source_check_report, source_row, sources_table
 from claimwatch.errors import ConfigError
 from claimwatch.settings import load_settings
+from crawlers.health import last_runs
 from crawlers.sources import DEMO_PLACEHOLDER, SourceConfig, load_sources
 from crawlers.sources_file import add_source, set_enabled
 from store.db import engine_for, session_scope
-from store.schema import Source, SourceRun
+from store.schema import Source
 
 sources_app = typer.Typer(help="Configured sources.", no_args_is_help=True, rich_markup_mode=None)
 models_app = typer.Typer(help="The embedding model.", no_args_is_help=True, rich_markup_mode=None)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True, rich_markup_mode=None)
 console = Console()
-
-
-def _last_runs(session: Session) -> dict[str, SourceRun]:
-    latest = (
-        select(SourceRun.source_id, func.max(SourceRun.id).label("id"))
-        .group_by(SourceRun.source_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(SourceRun)
-        .join(latest, SourceRun.id == latest.c.id)
-        .options(selectinload(SourceRun.source))
-    )
-    return {row.source.name: row for row in rows}
 
 
 @sources_app.command("list")
@@ -51,7 +37,7 @@ def sources_list(
     configs = load_sources(settings.resolved_sources_file)
     with session_scope(ready_engine(settings)) as session:
         health = {s.name: s for s in session.scalars(select(Source))}
-        runs = _last_runs(session)
+        runs = last_runs(session)
         rows = [
             source_row(config, health.get(config.name), runs.get(config.name)) for config in configs
         ]
