@@ -48,7 +48,7 @@ step "Installing torch (CPU build) and claimwatch${extras:+ with test tools}"
 "${pip[@]}" install "torch==2.13.0"
 "${pip[@]}" install -c constraints.txt -e ".${extras}"
 
-step "Building the embedding model (once; about 15 s)"
+step "Building the embedding model (once; about 30 s)"
 .venv/bin/claimwatch models build
 
 printf '\n==> Ready in %d s. Try: .venv/bin/claimwatch demo\n' "$((SECONDS - started))"

@@ -2,7 +2,8 @@
 
     ClaimwatchError
     ├── ConfigError            bad settings or a bad sources file (names the entry and field)
-    ├── ModelError             the embedding model cannot be built, found or verified
+    ├── ModelError             the embedding model or a classifier head cannot be built, found or verified
+    ├── DataError              a labelled or evaluation data file is malformed (names file and line)
     ├── FetchError             a source could not be read
     │   ├── TransientFetchError    worth retrying: timeouts, connection resets, HTTP 429 and 5xx
     │   └── PermanentFetchError    retrying will not help: HTTP 4xx, refused URLs, unparseable bodies
@@ -25,6 +26,10 @@ class ConfigError(ClaimwatchError):
 
 class ModelError(ClaimwatchError):
     """The embedding model cannot be built, found or verified."""
+
+
+class DataError(ClaimwatchError):
+    """A labelled or evaluation data file is malformed."""
 
 
 class FetchError(ClaimwatchError):

@@ -83,26 +83,36 @@ class Settings(BaseSettings):
     )
 
     # Claim analysis. Scores are in [0, 1]; see docs/pipeline.md for what each means.
-    checkworthy_threshold: float = Field(
-        default=0.5,
+    checkworthy_threshold: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Minimum check-worthiness for a sentence to be a claim.",
+        description="Minimum check-worthiness for a sentence to be a claim; unset: the "
+        "check-worthiness head's threshold, calibrated per language.",
     )
-    topic_threshold: float = Field(
-        default=0.5, ge=0, le=1, description="Minimum topic relevance for a claim to be analysed."
+    topic_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Minimum topic relevance for a claim to be matched and clustered; unset: the "
+        "topic head's threshold, calibrated per language.",
     )
     flag_threshold: float = Field(
         default=0.5, ge=0, le=1, description="Minimum flag score for a cluster to be queued."
     )
     cluster_similarity: float = Field(
-        default=0.9, ge=0, le=1, description="Cosine at which two claims are near-duplicates."
-    )
-    narrative_cluster_similarity: float = Field(
-        default=0.85,
+        default=0.5,
         ge=0,
         le=1,
-        description="Cosine at which two claims repeating the same narrative are near-duplicates.",
+        description="Cosine (language-centred embeddings, to a cluster's centroid) at which a "
+        "claim joins a cluster; 0.5 is the best pair F1 on the bundled cluster set's dev split.",
+    )
+    narrative_cluster_similarity: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="The same for claims repeating one narrative (the match already vouches "
+        "that they tell the same story).",
     )
 
     # Scheduling.
@@ -118,6 +128,16 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_models_dir(self) -> Path:
         return (self.models_dir or self.data_dir / "models").resolve()
+
+    @cached_property
+    def resolved_heads_dir(self) -> Path:
+        """The trained heads: they learn from this data directory's decisions."""
+        return (self.data_dir / "heads").resolve()
+
+    @cached_property
+    def resolved_embeddings_dir(self) -> Path:
+        """Cached embeddings of fixed collections (seeds, evaluation sets), per model."""
+        return self.resolved_models_dir / "embeddings"
 
     @cached_property
     def resolved_sources_file(self) -> Path:

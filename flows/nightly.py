@@ -35,6 +35,7 @@ from crawlers.sources import SourceConfig, load_sources, select_sources
 from flows.progress import current
 from flows.report import RunReport, top_items
 from models import load_embedder
+from pipeline.centring import language_centring
 from pipeline.stages import (
     AnalysisCounts,
     ClusterCounts,
@@ -45,7 +46,7 @@ from pipeline.stages import (
     flag_clusters,
     match_claims,
 )
-from pipeline.topic import TopicScorer
+from pipeline.training import sentence_heads
 from rebuttals.library import load_seed
 from rebuttals.retrieval import build_narrative_index
 from store.db import engine_for, session_scope
@@ -164,8 +165,6 @@ def store_articles(
 
 def thresholds(settings: Settings) -> Thresholds:
     return Thresholds(
-        checkworthy=settings.checkworthy_threshold,
-        topic=settings.topic_threshold,
         flag=settings.flag_threshold,
         cluster=settings.cluster_similarity,
         narrative_cluster=settings.narrative_cluster_similarity,
@@ -184,18 +183,21 @@ def analyse(settings: Settings) -> tuple[AnalysisCounts, int, ClusterCounts, Fla
         ):
             return AnalysisCounts(), 0, ClusterCounts(), FlagCounts()
     embedder = load_embedder(settings)
+    heads = sentence_heads(settings, embedder)
     with session_scope(engine) as session:
-        analysis = analyse_articles(session, embedder, TopicScorer(embedder), limits)
+        analysis = analyse_articles(session, embedder, heads)
     with session_scope(engine) as session:
         index = build_narrative_index(session, embedder)
         matched = match_claims(
-            session, analysis.claim_ids, index, limits, dimension=embedder.dimension
+            session, analysis.claim_ids, index, heads, limits, dimension=embedder.dimension
         )
+    centring = language_centring(embedder, settings.resolved_embeddings_dir)
     with session_scope(engine) as session:
         clusters = cluster_claims(
             session,
             analysis.claim_ids,
             limits,
+            centring,
             dimension=embedder.dimension,
             model_version=embedder.version,
         )
@@ -204,7 +206,7 @@ def analyse(settings: Settings) -> tuple[AnalysisCounts, int, ClusterCounts, Fla
             session,
             clusters.cluster_ids,
             index,
-            limits,
+            heads,
             model_version=embedder.version,
             dimension=embedder.dimension,
         )
@@ -254,6 +256,7 @@ def _counts(
         "clusters_flagged": flags.flagged,
         "queue_created": flags.created,
         "queue_updated": flags.updated,
+        **{f"dropped_{reason}": count for reason, count in sorted(analysis.dropped.items())},
     }
 
 

@@ -1,16 +1,14 @@
-"""Check-worthiness: is a sentence a factual, checkable statement rather than a question, an
-opinion or page boilerplate?
+"""Check-worthiness cues: the transparent signs that a sentence is a factual, checkable statement
+(numbers and dates, named things, verbs that assert, attribution) or is not (a question, an
+opinion marker, page boilerplate), with word lists for English, French and Vietnamese.
 
-The score is a logistic combination of transparent cues (numbers and dates, named things, verbs
-that assert, attribution; questions, opinion markers, boilerplate), with word lists for English,
-French and Vietnamese. Every score comes with the cues that produced it, for the explanation.
+The check-worthiness head (``pipeline.classify``) weighs these cues together with the sentence
+embedding; the cues found are shown to the reviewer as part of the explanation.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 
 BOILERPLATE = re.compile(
     r"©|\ball rights reserved\b|\bsubscribe\b|\bnewsletter\b|\bcookies?\b|\bread more\b|"
@@ -45,25 +43,18 @@ NUMBER = re.compile(r"\d")
 YEAR_OR_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-WEIGHTS = {
-    "bias": -0.4,
-    "assertion": 1.0,
-    "number": 0.9,
-    "date": 0.4,
-    "named": 0.6,
-    "attribution": 0.3,
-    "question": -3.5,
-    "opinion": -2.0,
-    "boilerplate": -6.0,
-    "too_short": -3.0,
-    "too_long": -1.0,
-}
-
-
-@dataclass(frozen=True)
-class CheckWorthiness:
-    score: float
-    cues: tuple[str, ...]
+CUES = (
+    "assertion",
+    "number",
+    "date",
+    "named",
+    "attribution",
+    "question",
+    "opinion",
+    "boilerplate",
+    "too_short",
+    "too_long",
+)
 
 
 def _has_named_thing(words: list[str]) -> bool:
@@ -88,10 +79,3 @@ def cues_of(sentence: str) -> list[str]:
     }
     cues.extend(name for name, present in checks.items() if present)
     return cues
-
-
-def score_checkworthiness(sentence: str) -> CheckWorthiness:
-    """A score in [0, 1]; 0.5 and above reads as a checkable statement."""
-    cues = cues_of(sentence)
-    logit = WEIGHTS["bias"] + sum(WEIGHTS[c] for c in cues)
-    return CheckWorthiness(round(1.0 / (1.0 + math.exp(-logit)), 4), tuple(cues))

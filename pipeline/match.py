@@ -8,6 +8,9 @@ queries (a symmetric, paraphrase-style comparison). Three pieces of evidence com
   phrasing in *another* language. Sentences in the same language share vocabulary and score
   high on topic alone; agreement across languages is evidence that the claim itself is repeated.
 - numbers must not contradict: a phrasing stating "30 days" is not evidence for "90 days".
+- ``fused`` and ``reason``: narratives are ranked by hybrid retrieval over their phrasings
+  (``pipeline.retrieve``: BM25 and embeddings, fused), and the best phrasing's hit says why
+  (its rank by meaning and by words, and the words it shares with the claim).
 - ``margin``: best phrasing similarity minus best correction similarity. A report that restates
   the correction sits clearly closer to it (negative margin). Embeddings barely see negation, so
   a small negative margin stays possible for a real repeat ("banned" vs "allowed"): the reviewer
@@ -23,6 +26,7 @@ from numpy.typing import NDArray
 
 from models.embedder import Embedder
 from pipeline.cluster import number_signature, numbers_compatible
+from pipeline.retrieve import Hit, HybridIndex
 from pipeline.segment import split_sentences
 
 
@@ -49,6 +53,8 @@ class Candidate:
     narrative_id: int
     slug: str
     similarity: float
+    fused: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class Match:
     phrasing_language: str
     rebuttal_similarity: float
     margin: float
+    fused: float
+    reason: str
     candidates: tuple[Candidate, ...]
     snippets: tuple[SnippetScore, ...]
 
@@ -86,6 +94,7 @@ class NarrativeIndex:
         self.snippets = snippets
         self._phrasing_vectors = embedder.embed_queries([p.text for p in phrasings])
         self._phrasing_numbers = [number_signature(p.text) for p in phrasings]
+        self._hybrid = HybridIndex([p.text for p in phrasings], self._phrasing_vectors)
         corrections = [(i, s.title) for i, s in enumerate(snippets)]
         corrections += [
             (i, x.text) for i, s in enumerate(snippets) for x in split_sentences(s.text, s.language)
@@ -107,7 +116,11 @@ class NarrativeIndex:
         snippet_sims = self._per_snippet(vectors)
         return [
             self._match_one(
-                phrasing_sims[i], snippet_sims[i], languages[i], number_signature(texts[i])
+                phrasing_sims[i],
+                snippet_sims[i],
+                languages[i],
+                number_signature(texts[i]),
+                self._hybrid.search(texts[i], vectors[i], k=len(self.phrasings)),
             )
             for i in range(len(vectors))
         ]
@@ -145,11 +158,20 @@ class NarrativeIndex:
         snippet_sims: NDArray[np.float32],
         language: str | None,
         numbers: frozenset[str],
+        hits: list[Hit],
     ) -> Match | None:
         evidence = self._evidence(phrasing_sims, language, numbers)
         if not evidence:
             return None
-        ranked = sorted(evidence.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
+        best_hit: dict[int, Hit] = {}
+        for hit in hits:  # best first; a phrasing whose numbers contradict is no evidence
+            owner = self.phrasings[hit.index].narrative_id
+            if owner in evidence and numbers_compatible(numbers, self._phrasing_numbers[hit.index]):
+                best_hit.setdefault(owner, hit)
+        ranked = sorted(
+            evidence.items(),
+            key=lambda kv: (-best_hit[kv[0]].score if kv[0] in best_hit else 0.0, -kv[1][0]),
+        )
         narrative_id, (top, cross, where) = ranked[0]
         own = [i for i, s in enumerate(self.snippets) if s.narrative_id == narrative_id]
         rebuttal = max((float(snippet_sims[i]) for i in own), default=-1.0)
@@ -175,8 +197,29 @@ class NarrativeIndex:
             phrasing_language=self.phrasings[where].language,
             rebuttal_similarity=round(rebuttal, 4),
             margin=round(top - rebuttal, 4),
+            fused=self._fused(best_hit, narrative_id),
+            reason=self._reason(best_hit, narrative_id),
             candidates=tuple(
-                Candidate(n, self._slugs[n], round((t + c) / 2, 4)) for n, (t, c, _) in ranked[:3]
+                Candidate(
+                    n,
+                    self._slugs[n],
+                    round((t + c) / 2, 4),
+                    self._fused(best_hit, n),
+                    self._reason(best_hit, n),
+                )
+                for n, (t, c, _) in ranked[:3]
             ),
             snippets=tuple(snippets),
         )
+
+    @staticmethod
+    def _fused(best_hit: dict[int, Hit], narrative_id: int) -> float:
+        hit = best_hit.get(narrative_id)
+        return hit.score if hit else 0.0
+
+    def _reason(self, best_hit: dict[int, Hit], narrative_id: int) -> str:
+        hit = best_hit.get(narrative_id)
+        if hit is None:
+            return "no phrasing with compatible numbers"
+        phrasing = self.phrasings[hit.index]
+        return f"phrasing ({phrasing.language}) {hit.reason()}"

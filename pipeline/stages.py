@@ -18,25 +18,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models.embedder import Embedder
-from pipeline.checkworthy import cues_of, score_checkworthiness
+from pipeline.centring import LanguageCentring
+from pipeline.checkworthy import cues_of
+from pipeline.classify import SentenceHeads, prefilter
 from pipeline.cluster import ClusterIndex, Partition, number_signature
 from pipeline.language import sentence_language
 from pipeline.match import Match, NarrativeIndex
-from pipeline.score import Flag, explanation, flag_score, priority
+from pipeline.score import Flag, explanation, flag_score, novelty, priority
 from pipeline.segment import split_sentences
-from pipeline.topic import TopicScorer
 from review.queue import SuggestedSnippet, upsert_item
-from store.schema import Article, Claim, Cluster, utcnow
+from store.schema import Article, Claim, Cluster, QueueItem, utcnow
 
 CLUSTER_WINDOW_DAYS = 120
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The decision thresholds of a run (from the settings)."""
+    """The decision thresholds of a run (from the settings); the topic and check-worthiness
+    thresholds belong to the heads, calibrated per language."""
 
-    checkworthy: float
-    topic: float
     flag: float
     cluster: float
     narrative_cluster: float
@@ -59,7 +59,11 @@ class AnalysisCounts:
     sentences: int = 0
     claims: int = 0
     on_topic: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> sentences not kept
     claim_ids: list[int] = field(default_factory=list)
+
+    def drop(self, reason: str, count: int = 1) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + count
 
 
 @dataclass(frozen=True)
@@ -68,68 +72,68 @@ class _Candidate:
     position: int
     text: str
     language: str | None
-    checkworthiness: float
 
 
-def _candidates(
-    article: Article, threshold: float, max_claims: int
-) -> tuple[int, list[_Candidate]]:
+def _candidates(article: Article, counts: AnalysisCounts, max_claims: int) -> list[_Candidate]:
+    """The sentences of ``article`` worth embedding; every other one is counted with a reason."""
     texts = ([article.title] if article.title else []) + [
         s.text for s in split_sentences(article.text, article.language)
     ]
+    counts.sentences += len(texts)
     known = {claim.text for claim in article.claims}  # an updated article: only what is new
     kept: list[_Candidate] = []
     for position, text in enumerate(texts):
-        if text in known:
+        reason = "already_analysed" if text in known else prefilter(text)
+        if reason is None and len(kept) >= max_claims:
+            reason = "over_article_limit"
+        if reason is not None:
+            counts.drop(reason)
             continue
-        worth = score_checkworthiness(text)
-        if worth.score >= threshold and len(kept) < max_claims:
-            kept.append(
-                _Candidate(
-                    article, position, text, sentence_language(text, article.language), worth.score
-                )
-            )
-    return len(texts), kept
+        language = sentence_language(text, article.language)
+        kept.append(_Candidate(article, position, text, language))
+    return kept
 
 
 def analyse_articles(
     session: Session,
     embedder: Embedder,
-    topic_scorer: TopicScorer,
-    thresholds: Thresholds,
+    heads: SentenceHeads,
     *,
     max_claims_per_article: int = 200,
 ) -> AnalysisCounts:
-    """Split every not-yet-analysed article into claims and store the check-worthy ones."""
+    """Split every not-yet-analysed article into sentences and store the check-worthy ones as
+    claims, with their topic and check-worthiness scores."""
     counts = AnalysisCounts()
     articles = list(
         session.scalars(select(Article).where(Article.analysed_at.is_(None)).order_by(Article.id))
     )
-    candidates: list[_Candidate] = []
-    for article in articles:
-        sentences, kept = _candidates(article, thresholds.checkworthy, max_claims_per_article)
-        counts.sentences += sentences
-        candidates.extend(kept)
+    candidates = [
+        c for article in articles for c in _candidates(article, counts, max_claims_per_article)
+    ]
     vectors = embedder.embed_queries([c.text for c in candidates])
-    topics = topic_scorer.score(vectors)
-    for candidate, vector, topic in zip(candidates, vectors, topics, strict=False):
+    verdicts = heads.judge([c.text for c in candidates], [c.language for c in candidates], vectors)
+    kept: list[tuple[Claim, bool]] = []
+    for candidate, vector, verdict in zip(candidates, vectors, verdicts, strict=True):
+        if not verdict.checkworthy:
+            counts.drop("not_checkworthy")
+            continue
         claim = Claim(
             article=candidate.article,
             position=candidate.position,
             text=candidate.text,
             language=candidate.language,
-            checkworthiness=candidate.checkworthiness,
-            topic_score=topic.relevance,
-            topic_label=topic.best_label,
+            checkworthiness=verdict.checkworthiness,
+            topic_score=verdict.topic,
+            topic_label=verdict.topic_label,
             embedding=vector_to_bytes(vector),
             embedding_model=embedder.version,
         )
         session.add(claim)
-        session.flush()
-        counts.claims += 1
-        if topic.relevance >= thresholds.topic:
-            counts.on_topic += 1
-            counts.claim_ids.append(claim.id)
+        kept.append((claim, verdict.on_topic))
+    session.flush()  # one round of inserts; ids are known from here on
+    counts.claims = len(kept)
+    counts.claim_ids = [claim.id for claim, on_topic in kept if on_topic]
+    counts.on_topic = len(counts.claim_ids)
     now = utcnow()
     for article in articles:
         article.analysed_at = now
@@ -137,13 +141,13 @@ def analyse_articles(
     return counts
 
 
-def _flag(claim: Claim, match: Match, thresholds: Thresholds) -> Flag:
+def _flag(claim: Claim, match: Match, heads: SentenceHeads) -> Flag:
     return flag_score(
         match,
         claim.topic_score or 0.0,
         claim.checkworthiness,
-        topic_threshold=thresholds.topic,
-        checkworthy_threshold=thresholds.checkworthy,
+        topic_threshold=heads.topic_threshold(claim.language),
+        checkworthy_threshold=heads.checkworthy_threshold(claim.language),
     )
 
 
@@ -151,6 +155,7 @@ def match_claims(
     session: Session,
     claim_ids: list[int],
     index: NarrativeIndex,
+    heads: SentenceHeads,
     thresholds: Thresholds,
     *,
     dimension: int,
@@ -167,7 +172,7 @@ def match_claims(
     ):
         if match is None:
             continue
-        flag = _flag(claim, match, thresholds)
+        flag = _flag(claim, match, heads)
         claim.flag_score = flag.score
         if flag.score >= thresholds.flag:
             claim.narrative_id = match.narrative_id
@@ -182,17 +187,22 @@ class ClusterCounts:
     cluster_ids: list[int] = field(default_factory=list)
 
 
-def _load_index(session: Session, dimension: int, model_version: str) -> ClusterIndex:
+def _load_index(
+    session: Session, dimension: int, model_version: str, centring: LanguageCentring
+) -> ClusterIndex:
+    """The clusters seen within the window, rebuilt from their members' stored embeddings."""
     index = ClusterIndex(dimension)
     since = utcnow() - dt.timedelta(days=CLUSTER_WINDOW_DAYS)
     rows = session.execute(
-        select(Claim.cluster_id, Claim.embedding, Claim.text, Cluster.narrative_id)
+        select(Claim.cluster_id, Claim.embedding, Claim.language, Claim.text, Cluster.narrative_id)
         .join(Cluster, Claim.cluster_id == Cluster.id)
         .where(Cluster.last_seen >= since, Claim.embedding_model == model_version)
+        .order_by(Claim.id)
     ).all()
     if rows:
+        vectors = bytes_to_vectors([r.embedding for r in rows], dimension)
         index.add(
-            bytes_to_vectors([r.embedding for r in rows], dimension),
+            centring.apply(vectors, [r.language for r in rows]),
             [r.cluster_id for r in rows],
             [r.narrative_id for r in rows],
             [number_signature(r.text) for r in rows],
@@ -214,6 +224,7 @@ def cluster_claims(
     session: Session,
     claim_ids: list[int],
     thresholds: Thresholds,
+    centring: LanguageCentring,
     *,
     dimension: int,
     model_version: str,
@@ -229,18 +240,20 @@ def cluster_claims(
     )
     if not claims:
         return counts
-    index = _load_index(session, dimension, model_version)
+    index = _load_index(session, dimension, model_version, centring)
 
     def threshold(partition: Partition) -> float:
         return thresholds.cluster if partition is None else thresholds.narrative_cluster
 
-    vectors = bytes_to_vectors([c.embedding for c in claims], dimension)
+    vectors = centring.apply(
+        bytes_to_vectors([c.embedding for c in claims], dimension), [c.language for c in claims]
+    )
     assignments = index.assign(
         vectors, [c.text for c in claims], [c.narrative_id for c in claims], threshold
     )
     new_clusters: dict[int, Cluster] = {}
-    touched: dict[int, Cluster] = {}
-    for claim, assignment in zip(claims, assignments, strict=False):
+    grown: set[int] = set()
+    for claim, assignment in zip(claims, assignments, strict=True):
         if assignment.new_group is not None:
             cluster = new_clusters.get(assignment.new_group)
             if cluster is None:
@@ -248,18 +261,24 @@ def cluster_claims(
                     narrative_id=claim.narrative_id
                 )
                 session.add(cluster)
-                session.flush()
+            claim.cluster = cluster
         else:
-            cluster = session.get_one(Cluster, assignment.cluster_id)
-            if cluster.id not in touched:
-                counts.grown_clusters += 1
-        claim.cluster = cluster
-        touched[cluster.id] = cluster
-    session.flush()
-    for cluster in touched.values():
-        session.refresh(cluster, attribute_names=["claims"])
+            assert assignment.cluster_id is not None
+            claim.cluster_id = assignment.cluster_id
+            grown.add(assignment.cluster_id)
+    session.flush()  # one round of inserts and updates
+    touched = grown | {cluster.id for cluster in new_clusters.values()}
+    session.expire_all()  # members were added through the claims' side
+    for cluster in session.scalars(
+        select(Cluster)
+        .where(Cluster.id.in_(touched))
+        .options(
+            selectinload(Cluster.claims).selectinload(Claim.article).selectinload(Article.source)
+        )
+    ):
         refresh_cluster(cluster)
     counts.new_clusters = len(new_clusters)
+    counts.grown_clusters = len(grown)
     counts.cluster_ids = sorted(touched)
     return counts
 
@@ -272,11 +291,22 @@ class FlagCounts:
     updated: int = 0
 
 
+def _already_decided(session: Session, cluster: Cluster) -> bool:
+    return (
+        session.scalar(
+            select(QueueItem.id).where(
+                QueueItem.cluster_id == cluster.id, QueueItem.decision.is_not(None)
+            )
+        )
+        is not None
+    )
+
+
 def _queue_cluster(
     session: Session,
     cluster: Cluster,
     index: NarrativeIndex,
-    thresholds: Thresholds,
+    heads: SentenceHeads,
     *,
     model_version: str,
     dimension: int,
@@ -284,7 +314,7 @@ def _queue_cluster(
     claims = [c for c in cluster.claims if c.narrative_id == cluster.narrative_id]
     vectors = bytes_to_vectors([c.embedding for c in claims], dimension)
     scored = [
-        (claim, match, _flag(claim, match, thresholds))
+        (claim, match, _flag(claim, match, heads))
         for claim, match in zip(
             claims,
             index.match(vectors, [c.language for c in claims], [c.text for c in claims]),
@@ -296,6 +326,9 @@ def _queue_cluster(
         return None
     claim, match, flag = max(scored, key=lambda s: s[2].score)
     outlets, languages = len(cluster.outlets), len(cluster.languages)
+    fresh = novelty(
+        cluster.first_seen, utcnow(), already_decided=_already_decided(session, cluster)
+    )
     why = explanation(
         match,
         flag,
@@ -304,9 +337,14 @@ def _queue_cluster(
         topic_label=claim.topic_label or "",
         checkworthiness=claim.checkworthiness,
         cues=cues_of(claim.text),
-        model_version=model_version,
+        model_versions={"embedding": model_version, **heads.versions},
         outlets=outlets,
         languages=languages,
+        novelty=fresh,
+        thresholds={
+            "topic": heads.topic_threshold(claim.language),
+            "checkworthiness": heads.checkworthy_threshold(claim.language),
+        },
     )
     suggestions = [
         SuggestedSnippet(s.snippet_id, s.similarity) for s in match.snippets if s.status == "vetted"
@@ -315,7 +353,7 @@ def _queue_cluster(
         session,
         cluster=cluster,
         flag_score=flag.score,
-        priority=priority(flag.score, outlets, languages),
+        priority=priority(flag.score, outlets, languages, fresh),
         explanation=why,
         model_version=model_version,
         narrative_id=match.narrative_id,
@@ -327,7 +365,7 @@ def flag_clusters(
     session: Session,
     cluster_ids: list[int],
     index: NarrativeIndex,
-    thresholds: Thresholds,
+    heads: SentenceHeads,
     *,
     model_version: str,
     dimension: int,
@@ -344,7 +382,7 @@ def flag_clusters(
     for cluster in clusters:
         counts.clusters_checked += 1
         outcome = _queue_cluster(
-            session, cluster, index, thresholds, model_version=model_version, dimension=dimension
+            session, cluster, index, heads, model_version=model_version, dimension=dimension
         )
         if outcome is None:
             continue

@@ -2,7 +2,9 @@
 
 Zero-shot by embeddings: the claim (a query) is compared with label descriptions (documents) in
 ``data/topic_labels.toml``; a softmax over the labels' best similarities, at a low temperature,
-gives each label's probability, and relevance is the total of the on-topic labels.
+gives each label's probability, and relevance is the total of the on-topic labels. The closest
+label names the subject in a flag's explanation, and the per-label similarities are features of
+the trained topic head (``pipeline.classify``), which decides relevance.
 """
 
 from __future__ import annotations
@@ -60,13 +62,22 @@ class TopicScorer:
         self._vectors = embedder.embed_documents(descriptions)
         self._on_topic = np.array([label.on_topic for label in self.labels])
 
-    def score(self, claim_vectors: NDArray[np.float32]) -> list[TopicScore]:
-        if len(claim_vectors) == 0:
-            return []
+    @property
+    def names(self) -> list[str]:
+        return [label.name for label in self.labels]
+
+    def similarities(self, claim_vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Each claim's best similarity to each label's descriptions (claims × labels)."""
         sims = claim_vectors @ self._vectors.T
         per_label = np.full((len(claim_vectors), len(self.labels)), -1.0, dtype=np.float32)
         for index in range(len(self.labels)):
             per_label[:, index] = sims[:, self._owner == index].max(axis=1)
+        return per_label
+
+    def score(self, claim_vectors: NDArray[np.float32]) -> list[TopicScore]:
+        if len(claim_vectors) == 0:
+            return []
+        per_label = self.similarities(claim_vectors)
         logits = (per_label - per_label.max(axis=1, keepdims=True)) / self.temperature
         probabilities = np.exp(logits)
         probabilities /= probabilities.sum(axis=1, keepdims=True)

@@ -22,6 +22,7 @@ configure_prefect(quiet=True)
 from claimwatch.demo.server import RunningServer, corpus_root, serve_directory  # noqa: E402
 from claimwatch.settings import Settings, load_settings  # noqa: E402
 from models import Embedder, enforce_offline, load_embedder  # noqa: E402
+from pipeline.classify import SentenceHeads, load_heads  # noqa: E402
 from store.db import make_engine, session_scope  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 
@@ -66,6 +67,13 @@ def embedder() -> Embedder:
     return load_embedder(
         load_settings(data_dir=Path(tempfile.mkdtemp(prefix="claimwatch-model-test-")))
     )
+
+
+@pytest.fixture(scope="session")
+def heads(embedder: Embedder) -> SentenceHeads:
+    """The topic and check-worthiness heads, trained once on the bundled seed sentences."""
+    directory = Path(tempfile.mkdtemp(prefix="claimwatch-heads-test-"))
+    return load_heads(embedder, directory / "heads", cache_dir=directory / "cache")
 
 
 @pytest.fixture(scope="session")

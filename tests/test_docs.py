@@ -46,7 +46,11 @@ def test_every_command_in_the_readme_exists() -> None:
     for group, sub in named:
         words = [
             group,
-            *([sub] if sub and group in {"queue", "snippets", "sources", "models", "db"} else []),
+            *(
+                [sub]
+                if sub and group in {"queue", "snippets", "sources", "models", "eval", "db"}
+                else []
+            ),
         ]
         result = runner.invoke(app, [*words, "--help"])
         assert result.exit_code == 0, (words, result.output)
@@ -59,6 +63,7 @@ def test_every_module_has_a_docstring() -> None:
         "crawlers",
         "pipeline",
         "models",
+        "evaluation",
         "rebuttals",
         "review",
         "store",

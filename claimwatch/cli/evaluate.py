@@ -1,0 +1,155 @@
+"""``claimwatch eval``: measure claim matching and the heads on labelled data.
+
+Each prints one ``name value`` line per figure, so scripts and CI can read and compare them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from claimwatch.settings import load_settings
+
+eval_app = typer.Typer(
+    help="Measure claim matching and the heads on labelled data.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+err = Console(stderr=True)
+COUNTS = (".n", ".support", "queries", "groups", "clusters", "sentences")
+
+
+def _print(report: dict[str, float]) -> None:
+    for name, value in report.items():
+        shown = int(value) if name.endswith(COUNTS) else f"{value:.4f}"
+        typer.echo(f"{name} {shown}")
+
+
+@eval_app.command("matching")
+def eval_matching(
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="The checkthat2022-2a folder (vclaims.jsonl, queries, qrels)."),
+    ],
+    split: Annotated[str, typer.Option("--split", help="train or dev.")] = "dev",
+    dense_weight: Annotated[
+        float | None,
+        typer.Option("--dense-weight", min=0, max=1, help="Fusion weight of meaning vs words."),
+    ] = None,
+    tune: Annotated[
+        bool,
+        typer.Option("--tune", help="Choose the fusion weight on this split and print the sweep."),
+    ] = False,
+) -> None:
+    """Rank fact-checked claims for each query; print MAP@k, MRR and success@k against gold."""
+    from evaluation.checkthat import read_split
+    from evaluation.matching import embed_set, evaluate, tune_dense_weight
+    from models import load_embedder
+    from pipeline.retrieve import DENSE_WEIGHT
+
+    settings = load_settings()
+    started = time.perf_counter()
+    data_set = read_split(data, split)
+    embedder = load_embedder(settings)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(
+            "Embedding fact-checked claims (cached after the first run)", total=len(data_set.claims)
+        )
+        embedded = embed_set(
+            data_set,
+            embedder,
+            settings.resolved_embeddings_dir,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
+    weight = dense_weight if dense_weight is not None else DENSE_WEIGHT
+    if tune:
+        weight = tune_dense_weight(embedded, say=lambda line: err.print(line, markup=False))
+    report = evaluate(embedded, weight)
+    report["dense_weight"] = weight
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    _print(report)
+
+
+@eval_app.command("sentences")
+def eval_sentences(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Labelled sentences (JSON Lines); default: the bundled held-out set."
+        ),
+    ] = None,
+) -> None:
+    """Precision, recall and F1 of the topic and check-worthiness heads, per language."""
+    from evaluation.sentences import evaluate_sentences
+    from models import load_embedder
+    from pipeline.labelled import EVAL_FILE, read_labelled
+    from pipeline.training import sentence_heads
+
+    settings = load_settings()
+    sentences = read_labelled(data or EVAL_FILE)
+    with err.status("Loading the model and heads…"):
+        embedder = load_embedder(settings)
+        heads = sentence_heads(settings, embedder)
+    report = evaluate_sentences(
+        sentences, embedder, heads, cache_dir=settings.resolved_embeddings_dir
+    )
+    _print(report)
+
+
+@eval_app.command("clustering")
+def eval_clustering(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Grouped sentences (JSON Lines); default: the bundled set."),
+    ] = None,
+    split: Annotated[str, typer.Option("--split", help="dev or test.")] = "test",
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", min=0, max=1, help="Cosine to join a cluster."),
+    ] = None,
+    tune: Annotated[
+        bool, typer.Option("--tune", help="Choose the threshold on the dev split first.")
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Compare raw embeddings (no language centring).")
+    ] = False,
+) -> None:
+    """Pair precision, recall and F1 of near-duplicate clustering, and cross-language recall."""
+    from evaluation.clustering import SPLITS, evaluate_clustering, read_cluster_set, tune_threshold
+    from models import load_embedder
+    from models.cache import cached_embeddings
+    from pipeline.centring import language_centring
+
+    if split not in SPLITS:
+        raise typer.BadParameter(f"expected one of {', '.join(SPLITS)}", param_hint="--split")
+    settings = load_settings()
+    sentences = read_cluster_set(data) if data else read_cluster_set()
+    cache_dir = settings.resolved_embeddings_dir
+    with err.status("Loading the model…"):
+        embedder = load_embedder(settings)
+    vectors = cached_embeddings(
+        embedder, [s.text for s in sentences], prompt="query", cache_dir=cache_dir
+    )
+    if not raw:
+        centring = language_centring(embedder, cache_dir)
+        vectors = centring.apply(vectors, [s.language for s in sentences])
+    cut = threshold if threshold is not None else settings.cluster_similarity
+    if tune:
+        dev = [i for i, s in enumerate(sentences) if s.split == "dev"]
+        cut, f1 = tune_threshold([sentences[i] for i in dev], vectors[dev])
+        err.print(f"threshold {cut:.2f} has the best pair F1 on dev ({f1:.4f})", markup=False)
+    rows = [i for i, s in enumerate(sentences) if s.split == split]
+    report = evaluate_clustering([sentences[i] for i in rows], vectors[rows], cut)
+    report["threshold"] = cut
+    _print(report)

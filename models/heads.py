@@ -1,0 +1,196 @@
+"""Trainable classifier heads over sentence embeddings, with a calibrated threshold per language.
+
+A head is a logistic regression (scikit-learn) over a feature vector (the embedding, optionally
+with a few hand-made cues). Its regularisation is chosen by cross-validation: the strength whose
+out-of-fold predictions reach the best F1 (unit-length embeddings have small components, so a
+weak penalty is usually best). Training also calibrates: the out-of-fold probabilities
+(stratified k-fold) choose, for each language with enough examples of both classes, the threshold that
+maximises F1 there; other languages use the threshold chosen over all languages. A head is saved
+as JSON (weights, thresholds, training counts, cross-validated figures) — never pickled — and is
+named by a hash of that content, which every score it produces carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from claimwatch.errors import ModelError
+
+FORMAT = "claimwatch-head/1"
+ANY_LANGUAGE = "*"
+MIN_PER_CLASS = 8  # examples of each class a language needs for its own threshold
+_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
+REGULARISATION_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)  # scikit-learn's C: larger is weaker
+
+
+@dataclass(frozen=True)
+class Head:
+    name: str
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    thresholds: dict[str, float]
+    embedding_model: str
+    trained_on: dict[str, Any] = field(default_factory=dict)
+    cross_validated: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return f"{self.name}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
+
+    def probabilities(self, features: NDArray[np.float32]) -> NDArray[np.float64]:
+        if features.ndim != 2 or features.shape[1] != len(self.weights):
+            raise ModelError(
+                f"head {self.name} expects {len(self.weights)} features, got {features.shape}"
+            )
+        logits = features.astype(np.float64) @ np.asarray(self.weights) + self.bias
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60))), dtype=np.float64)
+
+    def threshold(self, language: str | None) -> float:
+        return self.thresholds.get(language or "", self.thresholds[ANY_LANGUAGE])
+
+
+def _best_threshold(
+    labels: NDArray[np.bool_], probabilities: NDArray[np.float64]
+) -> tuple[float, float]:
+    """The cut with the best F1 (nearest 0.5 among ties), and that F1."""
+    best, best_f1 = 0.5, -1.0
+    for cut in _GRID:
+        predicted = probabilities >= cut
+        tp = float(np.sum(predicted & labels))
+        f1 = 2 * tp / (np.sum(predicted) + np.sum(labels)) if tp else 0.0
+        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(cut - 0.5) < abs(best - 0.5)):
+            best, best_f1 = float(cut), f1
+    return best, best_f1
+
+
+def _out_of_fold(
+    features: NDArray[np.float32], labels: NDArray[np.bool_], regularisation: float
+) -> NDArray[np.float64]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    folds = min(5, int(labels.sum()), int((~labels).sum()))
+    if folds < 2:
+        raise ModelError("training needs at least two examples of each class")
+    model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    result = cross_val_predict(model, features, labels, cv=splitter, method="predict_proba")
+    return np.asarray(result[:, 1], dtype=np.float64)
+
+
+def _calibrate(
+    labels: NDArray[np.bool_], out_of_fold: NDArray[np.float64], languages: Sequence[str]
+) -> tuple[dict[str, float], dict[str, Any]]:
+    thresholds = {ANY_LANGUAGE: _best_threshold(labels, out_of_fold)[0]}
+    figures: dict[str, Any] = {}
+    codes = np.asarray(languages)
+    for language in sorted(set(languages)):
+        mask = codes == language
+        positives = int(labels[mask].sum())
+        if min(positives, int(mask.sum()) - positives) >= MIN_PER_CLASS:
+            thresholds[language] = _best_threshold(labels[mask], out_of_fold[mask])[0]
+        cut = thresholds.get(language, thresholds[ANY_LANGUAGE])
+        predicted = out_of_fold[mask] >= cut
+        tp = int(np.sum(predicted & labels[mask]))
+        precision = tp / max(1, int(predicted.sum()))
+        recall = tp / max(1, positives)
+        figures[language] = {
+            "threshold": cut,
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(2 * precision * recall / (precision + recall), 4) if tp else 0.0,
+            "n": int(mask.sum()),
+        }
+    return thresholds, figures
+
+
+def train_head(
+    name: str,
+    feature_names: Sequence[str],
+    features: NDArray[np.float32],
+    labels: Sequence[bool],
+    languages: Sequence[str],
+    *,
+    embedding_model: str,
+    regularisation: float | None = None,
+    sources: dict[str, int] | None = None,
+    seed_digest: str = "",
+) -> Head:
+    """Fit the head on all examples, after choosing its regularisation (unless given) and
+    calibrating its thresholds on out-of-fold predictions."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(labels, dtype=bool)
+    if len(y) != len(features) or len(y) != len(languages):
+        raise ModelError("features, labels and languages differ in length")
+    candidates = REGULARISATION_GRID if regularisation is None else (regularisation,)
+    scored = [(c, _out_of_fold(features, y, c)) for c in candidates]
+    regularisation, out_of_fold = max(scored, key=lambda s: _best_threshold(y, s[1])[1])
+    thresholds, figures = _calibrate(y, out_of_fold, languages)
+    model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000)
+    model.fit(features, y)
+    return Head(
+        name=name,
+        features=tuple(feature_names),
+        weights=tuple(round(float(w), 6) for w in model.coef_[0]),
+        bias=round(float(model.intercept_[0]), 6),
+        thresholds=thresholds,
+        embedding_model=embedding_model,
+        trained_on={
+            "examples": len(y),
+            "positives": int(y.sum()),
+            "languages": dict(sorted(Counter(languages).items())),
+            "sources": dict(sorted((sources or {}).items())),
+            "regularisation": regularisation,
+            "seed_digest": seed_digest,
+        },
+        cross_validated=figures,
+    )
+
+
+def save_head(head: Head, directory: Path) -> Path:
+    """Write ``<directory>/<version>.json`` and point ``<name>.current`` at it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{head.version}.json"
+    document = {"format": FORMAT, **asdict(head)}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    pointer = directory / f"{head.name}.current"
+    partial = pointer.with_suffix(".partial")
+    partial.write_text(path.name, encoding="utf-8")
+    partial.replace(pointer)
+    return path
+
+
+def load_head(path: Path) -> Head:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ModelError(f"{path}: cannot read head ({error})") from None
+    if document.pop("format", None) != FORMAT:
+        raise ModelError(f"{path}: not a {FORMAT} file")
+    try:
+        document["features"] = tuple(document["features"])
+        document["weights"] = tuple(document["weights"])
+        return Head(**document)
+    except TypeError as error:
+        raise ModelError(f"{path}: malformed head ({error})") from None
+
+
+def current_head(directory: Path, name: str, embedding_model: str) -> Head | None:
+    """The head ``name`` last saved in ``directory`` for this embedding model, if any."""
+    pointer = directory / f"{name}.current"
+    if not pointer.is_file():
+        return None
+    head = load_head(directory / pointer.read_text(encoding="utf-8").strip())
+    return head if head.embedding_model == embedding_model else None
