@@ -97,7 +97,7 @@ def end_to_end(embedder: Embedder, count: int) -> None:
     )
     from pipeline.training import sentence_heads
     from rebuttals.library import load_seed
-    from rebuttals.retrieval import build_narrative_index
+    from rebuttals.retrieval import build_library_index
     from store.db import make_engine, session_scope
     from store.migrate import upgrade
     from store.schema import Article, Source
@@ -144,11 +144,16 @@ def end_to_end(embedder: Embedder, count: int) -> None:
     with session_scope(engine) as session:
         analysis = timed("analyse", lambda: analyse_articles(session, embedder, heads))
     with session_scope(engine) as session:
-        index = timed("library", lambda: build_narrative_index(session, embedder))
+        library = timed("library", lambda: build_library_index(session, embedder))
         matched = timed(
             "match",
             lambda: match_claims(
-                session, analysis.claim_ids, index, heads, limits, dimension=embedder.dimension
+                session,
+                analysis.claim_ids,
+                library.narratives,
+                heads,
+                limits,
+                dimension=embedder.dimension,
             ),
         )
     with session_scope(engine) as session:
@@ -169,7 +174,7 @@ def end_to_end(embedder: Embedder, count: int) -> None:
             lambda: flag_clusters(
                 session,
                 clusters.cluster_ids,
-                index,
+                library,
                 heads,
                 model_version=embedder.version,
                 dimension=embedder.dimension,

@@ -8,7 +8,11 @@
     │   ├── TransientFetchError    worth retrying: timeouts, connection resets, HTTP 429 and 5xx
     │   └── PermanentFetchError    retrying will not help: HTTP 4xx, refused URLs, unparseable bodies
     ├── LibraryError           the rebuttal library rejected input (names the row)
-    └── QueueError             a queue operation is not allowed (unknown item, bad decision)
+    │   └── UnknownSnippetError    no such snippet or narrative (also a NotFoundError)
+    ├── QueueError             a queue operation is not allowed (unknown item, bad decision)
+    │   └── UnknownItemError       no such queue item (also a NotFoundError)
+    ├── AuthError              unknown user, bad role, invalid or revoked token, not allowed
+    └── NotFoundError          what was asked for does not exist (the web app answers 404)
 
 Flows retry only ``TransientFetchError``; everything else is recorded and reported.
 """
@@ -56,3 +60,19 @@ class LibraryError(ClaimwatchError):
 
 class QueueError(ClaimwatchError):
     """A review-queue operation is not allowed."""
+
+
+class AuthError(ClaimwatchError):
+    """A user or token is unknown or invalid, or lacks the role an action needs."""
+
+
+class NotFoundError(ClaimwatchError):
+    """What was asked for does not exist."""
+
+
+class UnknownSnippetError(LibraryError, NotFoundError):
+    """No snippet or narrative by that key or slug."""
+
+
+class UnknownItemError(QueueError, NotFoundError):
+    """No queue item by that number."""

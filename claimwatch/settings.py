@@ -115,6 +115,24 @@ class Settings(BaseSettings):
         "that they tell the same story).",
     )
 
+    # What editors publish. Nothing is published automatically; these name the desk in exports.
+    publisher_name: str = Field(
+        default="claimwatch desk",
+        min_length=1,
+        description="The organisation named as author of ClaimReview exports and drafts.",
+    )
+    publisher_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://",
+        description="The organisation's web address (ClaimReview author.url).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://",
+        description="Base address of the web app; a ClaimReview's url is <public_url>/items/<id> "
+        "unless the editor gives the published article's address.",
+    )
+
     # Scheduling.
     schedule_cron: str = Field(default="0 2 * * *", description="Cron of the nightly deployment.")
     schedule_timezone: str = Field(default="UTC", description="Time zone of schedule_cron.")

@@ -48,7 +48,7 @@ from pipeline.stages import (
 )
 from pipeline.training import sentence_heads
 from rebuttals.library import load_seed
-from rebuttals.retrieval import build_narrative_index
+from rebuttals.retrieval import build_library_index
 from store.db import engine_for, session_scope
 from store.migrate import upgrade
 from store.schema import Article, QueueItem, Run, Source, utcnow
@@ -187,9 +187,14 @@ def analyse(settings: Settings) -> tuple[AnalysisCounts, int, ClusterCounts, Fla
     with session_scope(engine) as session:
         analysis = analyse_articles(session, embedder, heads)
     with session_scope(engine) as session:
-        index = build_narrative_index(session, embedder)
+        library = build_library_index(session, embedder)
         matched = match_claims(
-            session, analysis.claim_ids, index, heads, limits, dimension=embedder.dimension
+            session,
+            analysis.claim_ids,
+            library.narratives,
+            heads,
+            limits,
+            dimension=embedder.dimension,
         )
     centring = language_centring(embedder, settings.resolved_embeddings_dir)
     with session_scope(engine) as session:
@@ -205,7 +210,7 @@ def analyse(settings: Settings) -> tuple[AnalysisCounts, int, ClusterCounts, Fla
         flags = flag_clusters(
             session,
             clusters.cluster_ids,
-            index,
+            library,
             heads,
             model_version=embedder.version,
             dimension=embedder.dimension,

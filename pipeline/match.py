@@ -58,14 +58,6 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class SnippetScore:
-    snippet_id: int
-    status: str
-    similarity: float
-    same_language: bool
-
-
-@dataclass(frozen=True)
 class Match:
     """The best narrative for one claim, with the evidence for the explanation."""
 
@@ -81,7 +73,6 @@ class Match:
     fused: float
     reason: str
     candidates: tuple[Candidate, ...]
-    snippets: tuple[SnippetScore, ...]
 
 
 class NarrativeIndex:
@@ -175,18 +166,6 @@ class NarrativeIndex:
         narrative_id, (top, cross, where) = ranked[0]
         own = [i for i, s in enumerate(self.snippets) if s.narrative_id == narrative_id]
         rebuttal = max((float(snippet_sims[i]) for i in own), default=-1.0)
-        snippets = sorted(
-            (
-                SnippetScore(
-                    self.snippets[i].snippet_id,
-                    self.snippets[i].status,
-                    round(float(snippet_sims[i]), 4),
-                    self.snippets[i].language == language,
-                )
-                for i in own
-            ),
-            key=lambda s: (not s.same_language, -s.similarity),
-        )
         return Match(
             narrative_id=narrative_id,
             slug=self._slugs[narrative_id],
@@ -209,7 +188,6 @@ class NarrativeIndex:
                 )
                 for n, (t, c, _) in ranked[:3]
             ),
-            snippets=tuple(snippets),
         )
 
     @staticmethod

@@ -26,6 +26,7 @@ from pipeline.language import sentence_language
 from pipeline.match import Match, NarrativeIndex
 from pipeline.score import Flag, explanation, flag_score, novelty, priority
 from pipeline.segment import split_sentences
+from rebuttals.retrieval import LibraryIndex
 from review.queue import SuggestedSnippet, upsert_item
 from store.schema import Article, Claim, Cluster, QueueItem, utcnow
 
@@ -305,7 +306,7 @@ def _already_decided(session: Session, cluster: Cluster) -> bool:
 def _queue_cluster(
     session: Session,
     cluster: Cluster,
-    index: NarrativeIndex,
+    library: LibraryIndex,
     heads: SentenceHeads,
     *,
     model_version: str,
@@ -317,14 +318,22 @@ def _queue_cluster(
         (claim, match, _flag(claim, match, heads))
         for claim, match in zip(
             claims,
-            index.match(vectors, [c.language for c in claims], [c.text for c in claims]),
-            strict=False,
+            library.narratives.match(
+                vectors, [c.language for c in claims], [c.text for c in claims]
+            ),
+            strict=True,
         )
         if match is not None and match.narrative_id == cluster.narrative_id
     ]
     if not scored:
         return None
     claim, match, flag = max(scored, key=lambda s: s[2].score)
+    retrieval = library.snippets.rank(
+        claim.text,
+        claim.language,
+        bytes_to_vectors([claim.embedding], dimension)[0],
+        [match.narrative_id, *(c.narrative_id for c in match.candidates)],
+    )
     outlets, languages = len(cluster.outlets), len(cluster.languages)
     fresh = novelty(
         cluster.first_seen, utcnow(), already_decided=_already_decided(session, cluster)
@@ -346,9 +355,17 @@ def _queue_cluster(
             "checkworthiness": heads.checkworthy_threshold(claim.language),
         },
     )
-    suggestions = [
-        SuggestedSnippet(s.snippet_id, s.similarity) for s in match.snippets if s.status == "vetted"
+    why["snippets"] = [
+        {
+            "id": c.snippet_id,
+            "status": c.status,
+            "language": c.language,
+            "score": c.score,
+            "reason": c.reason,
+        }
+        for c in retrieval.references + retrieval.drafts
     ]
+    suggestions = [SuggestedSnippet(c.snippet_id, c.score) for c in retrieval.references]
     return upsert_item(
         session,
         cluster=cluster,
@@ -364,7 +381,7 @@ def _queue_cluster(
 def flag_clusters(
     session: Session,
     cluster_ids: list[int],
-    index: NarrativeIndex,
+    library: LibraryIndex,
     heads: SentenceHeads,
     *,
     model_version: str,
@@ -382,7 +399,7 @@ def flag_clusters(
     for cluster in clusters:
         counts.clusters_checked += 1
         outcome = _queue_cluster(
-            session, cluster, index, heads, model_version=model_version, dimension=dimension
+            session, cluster, library, heads, model_version=model_version, dimension=dimension
         )
         if outcome is None:
             continue

@@ -1,15 +1,22 @@
-"""What editors pull: snippets as JSON (the library format, importable again) or Markdown."""
+"""What editors pull: snippets as JSON (the library format, importable again), CSV
+(``rebuttals.csvio``), Markdown, or ClaimReview for decided items (``rebuttals.claimreview``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from rebuttals.library import FORMAT, snippet_state
+from claimwatch.errors import LibraryError
+from claimwatch.settings import Settings
+from rebuttals.claimreview import claim_review, reviewable_items
+from rebuttals.csvio import snippets_to_csv
+from rebuttals.library import FORMAT
+from rebuttals.versions import snippet_state
 from store.schema import Narrative, Snippet
 
 
@@ -40,16 +47,27 @@ def select_snippets(
     return list(session.scalars(query))
 
 
-def snippet_record(snippet: Snippet) -> dict[str, Any]:
+def narrative_document(narrative: Narrative) -> dict[str, Any]:
+    """A narrative in the library document's form."""
+    claims: dict[str, list[str]] = {}
+    for phrasing in narrative.phrasings:
+        claims.setdefault(phrasing.language, []).append(phrasing.text)
     return {
-        **snippet_state(snippet),
-        "version": snippet.version,
-        "updated_at": snippet.updated_at.isoformat(),
+        "slug": narrative.slug,
+        "title": narrative.title,
+        "summary": narrative.summary,
+        "claims": claims,
     }
 
 
 def to_json(snippets: list[Snippet]) -> str:
-    document = {"format": FORMAT, "snippets": [snippet_state(s) for s in snippets]}
+    """A library document (importable again): the snippets and the narratives they belong to."""
+    narratives = {s.narrative.slug: s.narrative for s in snippets if s.narrative}
+    document = {
+        "format": FORMAT,
+        "narratives": [narrative_document(n) for _, n in sorted(narratives.items())],
+        "snippets": [snippet_state(s) for s in snippets],
+    }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -61,6 +79,7 @@ def to_markdown(snippets: list[Snippet]) -> str:
         lines += [
             f"## {snippet.title}",
             "",
+            *(["**DRAFT: not vetted, not to be cited.**", ""] if snippet.status == "draft" else []),
             f"*{snippet.key} · {snippet.language} · {snippet.status} · narrative: {narrative} · version {snippet.version}*",
             "",
         ]
@@ -72,3 +91,54 @@ def to_markdown(snippets: list[Snippet]) -> str:
                 lines.append(f"   > {source.quote}")
         lines.append("")
     return "\n".join(lines)
+
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "claimreview": "application/ld+json",
+}
+STATUS_FILTERS = ("vetted", "draft", "retired", "any")
+
+
+@dataclass(frozen=True)
+class Pulled:
+    text: str
+    media_type: str
+    count: int
+
+
+def pull(
+    session: Session,
+    settings: Settings,
+    *,
+    narrative: str | None = None,
+    language: str | None = None,
+    status: str = "vetted",
+    updated_since: dt.datetime | None = None,
+    format: str = "json",
+) -> Pulled:
+    """What an editor asked for, in one of ``MEDIA_TYPES``'s formats. ``claimreview`` gives the
+    ClaimReviews of items decided misleading or accurate (filtered by the item's narrative, a
+    language the claim was reported in, and the decision time)."""
+    if format not in MEDIA_TYPES:
+        raise LibraryError(f"format must be one of {', '.join(MEDIA_TYPES)}, not {format!r}")
+    if status not in STATUS_FILTERS:
+        raise LibraryError(f"status must be one of {', '.join(STATUS_FILTERS)}, not {status!r}")
+    if format == "claimreview":
+        items = reviewable_items(
+            session, narrative=narrative, language=language, decided_since=updated_since
+        )
+        reviews = [claim_review(session, item, settings) for item in items]
+        text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
+        return Pulled(text, MEDIA_TYPES[format], len(reviews))
+    snippets = select_snippets(
+        session,
+        narrative=narrative,
+        language=language,
+        status=None if status == "any" else status,
+        updated_since=updated_since,
+    )
+    render = {"json": to_json, "csv": snippets_to_csv, "md": to_markdown}[format]
+    return Pulled(render(snippets), MEDIA_TYPES[format], len(snippets))

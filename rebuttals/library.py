@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import LibraryError
+from rebuttals.versions import narrative_state, record_change, set_sources, snippet_state
 from store.audit import record
-from store.schema import Narrative, NarrativePhrasing, Snippet, SnippetSource
+from store.schema import Narrative, NarrativePhrasing, Snippet
 
 FORMAT: Literal["claimwatch-library/1"] = "claimwatch-library/1"
 SEED_FILE = Path(__file__).with_name("seed") / "library.json"
@@ -134,11 +135,11 @@ def parse_library(data: Any) -> LibraryDocument:
     if problems:
         raise LibraryError("; ".join(problems))
     document = LibraryDocument(narratives=narratives, snippets=snippets)
-    _check_references(document)
+    check_references(document)
     return document
 
 
-def _check_references(document: LibraryDocument) -> None:
+def check_references(document: LibraryDocument) -> None:
     problems = []
     slugs = [n.slug for n in document.narratives]
     keys = [s.key for s in document.snippets]
@@ -154,55 +155,30 @@ def _check_references(document: LibraryDocument) -> None:
         for s in document.snippets
         if texts.count((s.language, s.text)) > 1
     ]
-    for snippet in document.snippets:
-        if snippet.translation_of and snippet.translation_of not in keys:
-            problems.append(
-                f"snippet {snippet.key!r}: translation_of {snippet.translation_of!r} is not in the document"
-            )
+    problems += [
+        f"snippet {s.key!r} cannot be a translation of itself"
+        for s in document.snippets
+        if s.translation_of == s.key
+    ]
     if problems:
         raise LibraryError("; ".join(problems))
 
 
 def read_library_file(path: Path) -> LibraryDocument:
+    """A library file: JSON (``claimwatch-library/1``) or, by its suffix, CSV."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, ValueError) as exc:
         raise LibraryError(f"cannot read library file {path}: {exc}") from exc
+    if path.suffix.lower() == ".csv":
+        from rebuttals.csvio import parse_csv
+
+        return parse_csv(text)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise LibraryError(f"{path} is not JSON: {exc}") from exc
     return parse_library(data)
-
-
-def narrative_state(narrative: Narrative) -> dict[str, Any]:
-    return {
-        "slug": narrative.slug,
-        "title": narrative.title,
-        "summary": narrative.summary,
-        "claims": sorted([p.language, p.text] for p in narrative.phrasings),
-    }
-
-
-def snippet_state(snippet: Snippet) -> dict[str, Any]:
-    return {
-        "key": snippet.key,
-        "narrative": snippet.narrative.slug if snippet.narrative else None,
-        "language": snippet.language,
-        "status": snippet.status,
-        "translation_of": snippet.translation_of.key if snippet.translation_of else None,
-        "title": snippet.title,
-        "text": snippet.text,
-        "vetted_by": snippet.vetted_by,
-        "vetted_at": snippet.vetted_at.isoformat() if snippet.vetted_at else None,
-        "review_by": snippet.review_by.isoformat() if snippet.review_by else None,
-        "sources": [
-            {
-                "url": s.url,
-                "publisher": s.publisher,
-                "title": s.title,
-                "published": s.published.isoformat() if s.published else None,
-                "quote": s.quote,
-            }
-            for s in snippet.sources
-        ],
-    }
 
 
 def _apply_narrative(session: Session, row: NarrativeIn, actor: str) -> int:
@@ -248,6 +224,11 @@ def _apply_snippet(session: Session, row: SnippetIn, actor: str) -> int:
         if row.translation_of
         else None
     )
+    if row.translation_of and translation_of is None:
+        raise LibraryError(
+            f"snippet {row.key!r}: translation_of {row.translation_of!r} is neither in the file "
+            "nor in the library"
+        )
     if snippet is None:
         snippet = Snippet(key=row.key, language=row.language, title=row.title, text=row.text)
         session.add(snippet)
@@ -258,35 +239,24 @@ def _apply_snippet(session: Session, row: SnippetIn, actor: str) -> int:
         row.vetted_at,
         row.review_by,
     )
-    wanted_sources = [s.model_dump() for s in row.sources]
-    current = [
-        {
-            "url": s.url,
-            "publisher": s.publisher,
-            "title": s.title,
-            "published": s.published,
-            "quote": s.quote,
-        }
-        for s in snippet.sources
-    ]
-    if current != wanted_sources:
-        snippet.sources = [SnippetSource(position=i, **s) for i, s in enumerate(wanted_sources)]
+    set_sources(snippet, [s.model_dump() for s in row.sources])
+    check_unique_text(session, snippet)
+    changed = record_change(session, snippet, action="import", actor=actor, before=before)
+    return 0 if changed is None else 1
+
+
+def check_unique_text(session: Session, snippet: Snippet) -> None:
+    """A snippet may not repeat another snippet's text in the same language."""
     session.flush()
-    after = snippet_state(snippet)
-    if after == before:
-        return 0
-    if before is not None:
-        snippet.version += 1
-    record(
-        session,
-        actor=actor,
-        action="create" if before is None else "update",
-        entity="snippet",
-        entity_id=snippet.id,
-        before=before,
-        after=after,
+    twin = session.scalar(
+        select(Snippet.key).where(
+            Snippet.language == snippet.language,
+            Snippet.text == snippet.text,
+            Snippet.id != snippet.id,
+        )
     )
-    return 1
+    if twin is not None:
+        raise LibraryError(f"snippet {snippet.key!r} duplicates the text of snippet {twin!r}")
 
 
 def import_library(

@@ -1,20 +1,113 @@
-"""Retrieval for a claim: the library's narratives and snippets, ready for narrative matching.
+"""Retrieval for a claim: the library's narratives and snippets, ranked for one flagged claim.
 
-Phrasings of every narrative and the text of every snippet that is not retired feed the matcher
-(drafts still tell a correction from the claim); only vetted snippets are offered as references.
+``build_library_index`` embeds the library once per run: narrative phrasings and corrections for
+narrative matching (``pipeline.match``), and every snippet that is not retired (title and text,
+as E5 passages) for snippet retrieval. For a claim, snippets are ranked by hybrid retrieval
+(BM25 and embeddings, fused; ``pipeline.retrieve``), then ordered for the reviewer:
+
+1. snippets of the narrative the claim matched, then of the other candidate narratives, then the
+   rest (only those that retrieval itself ranks among the best);
+2. within each, snippets in the claim's language first, then the other languages;
+3. then by retrieval score.
+
+Only vetted snippets are references (suggestions a reviewer can choose and cite); drafts are
+returned apart, to be shown as drafts. Every candidate keeps the reason it was retrieved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.embedder import Embedder
 from pipeline.match import NarrativeIndex, NarrativeText, SnippetText
+from pipeline.retrieve import HybridIndex
 from store.schema import Narrative, NarrativePhrasing, Snippet
 
+TOP_UNRELATED = 3  # snippets of no candidate narrative: at most the retriever's top 3
 
-def narrative_texts(session: Session) -> tuple[list[NarrativeText], list[SnippetText]]:
+
+@dataclass(frozen=True)
+class SnippetCandidate:
+    snippet_id: int
+    narrative_id: int | None
+    language: str
+    status: str
+    score: float
+    same_language: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    references: tuple[SnippetCandidate, ...]  # vetted: what a reviewer may choose and cite
+    drafts: tuple[SnippetCandidate, ...]  # shown as drafts, never offered as references
+
+
+class SnippetIndex:
+    """Every snippet that is not retired, embedded as a passage."""
+
+    def __init__(self, embedder: Embedder, snippets: Sequence[SnippetText]) -> None:
+        self.snippets = list(snippets)
+        documents = [f"{s.title}. {s.text}" for s in self.snippets]
+        self._hybrid = HybridIndex(documents, embedder.embed_documents(documents))
+
+    def __len__(self) -> int:
+        return len(self.snippets)
+
+    def rank(
+        self,
+        text: str,
+        language: str | None,
+        vector: NDArray[np.float32],
+        narratives: Sequence[int],
+        *,
+        limit: int = 5,
+    ) -> Retrieval:
+        """The snippets for one claim (its text, language and query embedding), given the
+        narratives it matched, best first."""
+        hits = self._hybrid.search(text, vector, k=len(self.snippets))
+        order = {narrative_id: position for position, narrative_id in enumerate(narratives)}
+        ranked = []
+        for position, hit in enumerate(hits):
+            snippet = self.snippets[hit.index]
+            group = (
+                order.get(snippet.narrative_id, len(order)) if snippet.narrative_id else len(order)
+            )
+            if group == len(order) and position >= TOP_UNRELATED:
+                continue
+            candidate = SnippetCandidate(
+                snippet_id=snippet.snippet_id,
+                narrative_id=snippet.narrative_id,
+                language=snippet.language,
+                status=snippet.status,
+                score=hit.score,
+                same_language=snippet.language == language,
+                reason=hit.reason(),
+            )
+            ranked.append(((group, not candidate.same_language, -hit.score), candidate))
+        ranked.sort(key=lambda pair: pair[0])
+        ordered = [candidate for _, candidate in ranked]
+        return Retrieval(
+            references=tuple(c for c in ordered if c.status == "vetted")[:limit],
+            drafts=tuple(c for c in ordered if c.status == "draft")[:limit],
+        )
+
+
+@dataclass
+class LibraryIndex:
+    """The library as one run sees it: narratives for matching, snippets for retrieval."""
+
+    narratives: NarrativeIndex
+    snippets: SnippetIndex
+
+
+def library_texts(session: Session) -> tuple[list[NarrativeText], list[SnippetText]]:
     phrasings = [
         NarrativeText(narrative.id, narrative.slug, phrasing.language, phrasing.text)
         for phrasing, narrative in session.execute(
@@ -30,6 +123,8 @@ def narrative_texts(session: Session) -> tuple[list[NarrativeText], list[Snippet
     return phrasings, snippets
 
 
-def build_narrative_index(session: Session, embedder: Embedder) -> NarrativeIndex:
-    phrasings, snippets = narrative_texts(session)
-    return NarrativeIndex(embedder, phrasings, snippets)
+def build_library_index(session: Session, embedder: Embedder) -> LibraryIndex:
+    phrasings, snippets = library_texts(session)
+    return LibraryIndex(
+        NarrativeIndex(embedder, phrasings, snippets), SnippetIndex(embedder, snippets)
+    )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from claimwatch.errors import QueueError
+from claimwatch.errors import QueueError, UnknownItemError
 from store.audit import record
 from store.schema import Claim, Cluster, QueueItem, Snippet, Suggestion, utcnow
 
@@ -144,7 +144,7 @@ def get_item(session: Session, item_id: int) -> QueueItem:
         ],
     )
     if item is None:
-        raise QueueError(f"no queue item {item_id}")
+        raise UnknownItemError(f"no queue item {item_id}")
     return item
 
 

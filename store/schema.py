@@ -236,10 +236,36 @@ class Snippet(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     narrative: Mapped[Narrative | None] = relationship(back_populates="snippets")
-    translation_of: Mapped[Snippet | None] = relationship(remote_side=[id])
+    translation_of: Mapped[Snippet | None] = relationship(
+        remote_side=[id], back_populates="translations"
+    )
+    translations: Mapped[list[Snippet]] = relationship(
+        back_populates="translation_of", order_by="Snippet.language"
+    )
     sources: Mapped[list[SnippetSource]] = relationship(
         back_populates="snippet", cascade="all, delete-orphan", order_by="SnippetSource.position"
     )
+    versions: Mapped[list[SnippetVersion]] = relationship(
+        back_populates="snippet", cascade="all, delete-orphan", order_by="SnippetVersion.version"
+    )
+
+
+class SnippetVersion(Base):
+    """Every state a snippet has had: the whole snippet (text, status, sources…) after each
+    change, who made it and how (create, edit, vet, retire, reopen, import)."""
+
+    __tablename__ = "snippet_version"
+    __table_args__ = (UniqueConstraint("snippet_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snippet_id: Mapped[int] = mapped_column(ForeignKey("snippet.id"), index=True)
+    version: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    snippet: Mapped[Snippet] = relationship(back_populates="versions")
 
 
 class SnippetSource(Base):
@@ -320,6 +346,38 @@ class AuditEvent(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class User(Base):
+    """A person of the desk: reviewer, editor or admin. Only what signing in needs."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+
+class ApiToken(Base):
+    """A token for the HTTP API. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
 
 
 class Run(Base):

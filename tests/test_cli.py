@@ -162,5 +162,8 @@ def test_errors_are_one_clear_line(data_dir: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == "error: no queue item 7"
     bad_format = run_cli("snippets", "pull", "--format", "pdf")
-    assert bad_format.returncode == 1 and "--format must be one of json, md" in bad_format.stderr
+    assert (
+        bad_format.returncode == 1
+        and "--format must be one of json, csv, md, claimreview" in bad_format.stderr
+    )
     assert "Traceback" not in result.stderr + bad_format.stderr

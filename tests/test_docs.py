@@ -48,7 +48,8 @@ def test_every_command_in_the_readme_exists() -> None:
             group,
             *(
                 [sub]
-                if sub and group in {"queue", "snippets", "sources", "models", "eval", "db"}
+                if sub
+                and group in {"queue", "snippets", "sources", "models", "eval", "db", "users"}
                 else []
             ),
         ]

@@ -84,11 +84,11 @@ def test_vetted_snippet_needs_vetter_and_date() -> None:
         parse_library(bad)
 
 
-def test_dangling_translation_and_duplicates_are_refused() -> None:
+def test_dangling_translation_and_duplicates_are_refused(session: Session) -> None:
     bad = document()
     bad["snippets"][1]["translation_of"] = "missing/en"
-    with pytest.raises(LibraryError, match="translation_of 'missing/en'"):
-        parse_library(bad)
+    with pytest.raises(LibraryError, match="translation_of 'missing/en' is neither in the file"):
+        import_library(session, parse_library(bad), actor="editor")
     twice = document()
     twice["snippets"].append(copy.deepcopy(twice["snippets"][0]))
     with pytest.raises(LibraryError, match="'bases/en' appears twice"):
@@ -111,9 +111,13 @@ def test_import_creates_updates_and_audits(session: Session) -> None:
         session.scalars(select(Snippet).where(Snippet.key == "bases/fr")).one().translation_of
         is snippet
     )
-    updates = session.scalars(select(AuditEvent).where(AuditEvent.action == "update")).all()
-    assert len(updates) == 1 and updates[0].before and updates[0].after
+    imports = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "snippet", AuditEvent.action == "import")
+    ).all()
+    updates = [event for event in imports if event.before is not None]
+    assert len(imports) == 3 and len(updates) == 1 and updates[0].after
     assert updates[0].before["text"] == "Policy rules out foreign bases."
+    assert [v.version for v in snippet.versions] == [1, 2]
 
 
 def test_import_is_all_or_nothing(session: Session) -> None:

@@ -130,6 +130,13 @@ def test_every_flag_explains_itself(db: Session) -> None:
         assert explanation["model_version"].startswith("intfloat/multilingual-e5-small@")
         assert 0 < item.flag_score <= 1 and item.suggestions, item.id
         assert all(s.snippet.status == "vetted" and s.snippet.sources for s in item.suggestions)
+        assert set(explanation["model_versions"]) == {"embedding", "topic", "checkworthy"}
+        assert "fused" in explanation["summary"] and explanation["thresholds"]["topic"] > 0
+        first = item.suggestions[0].snippet
+        assert first.narrative_id == item.narrative_id  # the matched narrative's snippets first
+        claim = next(c for c in item.cluster.claims if c.text == explanation["claim"])
+        assert first.language == claim.language  # in the claim's language first
+        assert all(s["reason"] for s in explanation["snippets"])
 
 
 def test_second_run_adds_nothing(

@@ -26,7 +26,6 @@ def match(similarity: float = 0.93, margin: float = 0.05) -> Match:
         fused=0.9,
         reason="phrasing (en) fused 0.900",
         candidates=(),
-        snippets=(),
     )
 
 

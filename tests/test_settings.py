@@ -38,6 +38,6 @@ def test_every_setting_is_documented() -> None:
     )
     fields = {name.upper() for name in Settings.model_fields}
     assert fields - documented == set(), "settings missing from docs/settings.md"
-    assert documented - fields <= {"DEMO_PORT", "REVIEWER", "TEST_POSTGRES_URL"}, (
+    assert documented - fields <= {"DEMO_PORT", "REVIEWER", "EDITOR", "TEST_POSTGRES_URL"}, (
         "docs/settings.md lists unknown settings"
     )

@@ -3,11 +3,13 @@
 claimwatch demo                      serve the bundled corpus on 127.0.0.1 and run the nightly flow
 claimwatch run                       one nightly run over the configured sources
 claimwatch schedule                  serve the nightly deployment on its cron (needs a Prefect server)
-claimwatch queue list|show|decide    triage the review queue
-claimwatch snippets pull|import      the rebuttal library
+claimwatch queue list|show|decide|draft|claimreview   triage the review queue
+claimwatch snippets pull|import|list|history|vet|retire|reopen   the rebuttal library
 claimwatch sources list              configured sources and their health
-claimwatch models build|info|train|heads  the embedding model and the trained heads
-claimwatch eval matching|sentences    measure claim matching and the heads on labelled data
+claimwatch models build|info|train|heads   the embedding model and the trained heads
+claimwatch eval matching|sentences|clustering|retrieval   measure on labelled data
+claimwatch serve                     the web app and the HTTP API
+claimwatch users add|list|token|revoke   users and API tokens
 claimwatch db upgrade|current        schema migrations
 """
 
@@ -20,7 +22,7 @@ from typing import Annotated
 import typer
 
 from claimwatch import __version__
-from claimwatch.cli import admin, evaluate, models, queue, run, snippets
+from claimwatch.cli import admin, evaluate, models, queue, run, snippets, users, web
 from claimwatch.errors import ClaimwatchError
 
 app = typer.Typer(
@@ -36,6 +38,8 @@ app.add_typer(admin.sources_app, name="sources")
 app.add_typer(models.models_app, name="models")
 app.add_typer(evaluate.eval_app, name="eval")
 app.add_typer(admin.db_app, name="db")
+app.add_typer(users.app, name="users")
+app.command("serve")(web.serve)
 app.command("demo")(run.demo)
 app.command("run")(run.run)
 app.command("schedule")(run.schedule)

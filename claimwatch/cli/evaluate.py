@@ -21,7 +21,7 @@ eval_app = typer.Typer(
     rich_markup_mode=None,
 )
 err = Console(stderr=True)
-COUNTS = (".n", ".support", "queries", "groups", "clusters", "sentences")
+COUNTS = (".n", ".support", "queries", "groups", "clusters", "sentences", "cases")
 
 
 def _print(report: dict[str, float]) -> None:
@@ -152,4 +152,31 @@ def eval_clustering(
     rows = [i for i, s in enumerate(sentences) if s.split == split]
     report = evaluate_clustering([sentences[i] for i in rows], vectors[rows], cut)
     report["threshold"] = cut
+    _print(report)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Retrieval cases (JSON Lines); default: the bundled set."),
+    ] = None,
+    library: Annotated[
+        Path | None,
+        typer.Option("--library", help="A library file (JSON or CSV); default: the seed library."),
+    ] = None,
+) -> None:
+    """Narrative matching and snippet retrieval for claims: narrative top-1 and MRR, the first
+    reference's narrative and language, flag recall and false-flag rates."""
+    from evaluation.retrieval import evaluate_retrieval, read_retrieval_set
+    from models import load_embedder
+    from rebuttals.library import SEED_FILE
+
+    settings = load_settings()
+    cases = read_retrieval_set(data) if data else read_retrieval_set()
+    with err.status("Loading the model…"):
+        embedder = load_embedder(settings)
+    report = evaluate_retrieval(
+        cases, embedder, library=library or SEED_FILE, flag_threshold=settings.flag_threshold
+    )
     _print(report)

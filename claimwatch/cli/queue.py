@@ -137,3 +137,30 @@ def decide_command(
         console.print(
             f"Item #{item.id}: {item.decision} ({item.status}) by {item.decided_by}", markup=False
         )
+
+
+@app.command("draft")
+def draft_command(item_id: Annotated[int, typer.Argument(help="Queue item number.")]) -> None:
+    """A draft rebuttal (Markdown) from the item's chosen snippets, in the claim's language where
+    the library has it, with numbered citations. A draft for the editor: nothing is published."""
+    from rebuttals.draft import draft_rebuttal
+
+    with session_scope(ready_engine()) as session:
+        typer.echo(draft_rebuttal(session, item_id).markdown, nl=False)
+
+
+@app.command("claimreview")
+def claimreview_command(
+    item_id: Annotated[int, typer.Argument(help="A queue item decided misleading or accurate.")],
+    url: Annotated[
+        str | None, typer.Option(help="Where the fact-check is published (default: its page).")
+    ] = None,
+) -> None:
+    """The item's ClaimReview (schema.org JSON-LD), to publish with the fact-check."""
+    from claimwatch.settings import load_settings
+    from rebuttals.claimreview import claim_review
+
+    settings = load_settings()
+    with session_scope(ready_engine(settings)) as session:
+        review = claim_review(session, item_id, settings, url=url)
+    typer.echo(json.dumps(review, ensure_ascii=False, indent=2))

@@ -1,0 +1,66 @@
+"""``claimwatch users``: the desk's people (reviewer, editor, admin) and their API tokens."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from claimwatch.cli.db import ready_engine
+from claimwatch.cli.render import plain
+from review.auth import ROLES, create_token, create_user, revoke_token
+from store.db import session_scope
+from store.schema import User
+
+app = typer.Typer(help="Users and API tokens.", no_args_is_help=True, rich_markup_mode=None)
+console = Console()
+
+
+@app.command("add")
+def add_command(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help=" | ".join(ROLES))] = "reviewer",
+) -> None:
+    """Add a user with a role."""
+    with session_scope(ready_engine()) as session:
+        user = create_user(session, username, role, actor=getpass.getuser())
+        console.print(f"User {user.username} ({user.role}) added", markup=False)
+
+
+@app.command("list")
+def list_command() -> None:
+    """Users, their roles and their active tokens."""
+    table = Table(title="Users")
+    for column in ("User", "Role", "Active", "Tokens"):
+        table.add_column(column)
+    with session_scope(ready_engine()) as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            tokens = ", ".join(
+                f"#{t.id} {t.name} ({t.prefix}…)" for t in user.tokens if t.revoked_at is None
+            )
+            table.add_row(plain(user.username), user.role, str(user.active), plain(tokens))
+    console.print(table)
+
+
+@app.command("token")
+def token_command(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+) -> None:
+    """Create an API token for a user; it is printed once and never stored in clear."""
+    with session_scope(ready_engine()) as session:
+        token = create_token(session, username, name, actor=getpass.getuser())
+    console.print(f"Token #{token.id} ({token.name}) for {username}; keep it now:", markup=False)
+    typer.echo(token.token)
+
+
+@app.command("revoke")
+def revoke_command(token_id: Annotated[int, typer.Argument(help="Token number.")]) -> None:
+    """Revoke an API token."""
+    with session_scope(ready_engine()) as session:
+        revoke_token(session, token_id, actor=getpass.getuser())
+    console.print(f"Token #{token_id} revoked", markup=False)

@@ -1,0 +1,23 @@
+"""``claimwatch serve``: the web app and its HTTP API, with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from claimwatch.settings import load_settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app and the API (the OpenAPI schema is at /openapi.json)."""
+    import uvicorn
+
+    from review.web import create_app
+
+    app = create_app(load_settings())
+    typer.echo(f"claimwatch on http://{host}:{port} (API docs: /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info")

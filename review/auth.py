@@ -1,0 +1,119 @@
+"""Who may do what: users with a role, and API tokens.
+
+Roles grow by inclusion: a ``reviewer`` triages the queue; an ``editor`` also manages the
+rebuttal library; an ``admin`` also manages users and tokens. An API token acts as its user. A
+token is 32 random bytes (URL-safe text, prefixed ``cw_``); only its SHA-256 is stored, so it is
+shown once, when created, and a lost token is revoked and replaced, never recovered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from claimwatch.errors import AuthError
+from store.audit import record
+from store.schema import ApiToken, User, utcnow
+
+ROLES = ("reviewer", "editor", "admin")
+TOKEN_PREFIX = "cw_"
+
+
+def role_allows(role: str, needed: str) -> bool:
+    """Whether ``role`` includes ``needed`` (admin ⊇ editor ⊇ reviewer)."""
+    return ROLES.index(role) >= ROLES.index(needed)
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AuthError(f"no user {username!r}")
+    return user
+
+
+def create_user(session: Session, username: str, role: str, *, actor: str) -> User:
+    username = username.strip()
+    if not username or len(username) > 100:
+        raise AuthError("a username is 1 to 100 characters")
+    if role not in ROLES:
+        raise AuthError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AuthError(f"user {username!r} already exists")
+    user = User(username=username, role=role)
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        before=None,
+        after={"username": username, "role": role},
+    )
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewToken:
+    id: int
+    name: str
+    token: str  # shown once
+
+
+def create_token(session: Session, username: str, name: str, *, actor: str) -> NewToken:
+    user = get_user(session, username)
+    if not name.strip():
+        raise AuthError("a token needs a name (what it is for)")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, name=name.strip(), token_hash=_digest(token), prefix=token[:10])
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="create",
+        entity="api_token",
+        entity_id=row.id,
+        before=None,
+        after={"user": username, "name": row.name, "prefix": row.prefix},
+    )
+    return NewToken(row.id, row.name, token)
+
+
+def revoke_token(session: Session, token_id: int, *, actor: str) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise AuthError(f"no token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record(
+            session,
+            actor=actor,
+            action="revoke",
+            entity="api_token",
+            entity_id=row.id,
+            before={"revoked": False},
+            after={"revoked": True},
+        )
+
+
+def user_for_token(session: Session, token: str) -> User:
+    """The active user a valid, unrevoked token belongs to (its last use is recorded)."""
+    row = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token))
+        .options(selectinload(ApiToken.user))
+    )
+    if row is None or row.revoked_at is not None or not row.user.active:
+        raise AuthError("invalid or revoked token")
+    row.last_used_at = utcnow()
+    return row.user
