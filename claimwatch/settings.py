@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import cached_property
 from pathlib import Path
 
 from platformdirs import user_data_path
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from claimwatch.errors import ConfigError
@@ -133,6 +135,24 @@ class Settings(BaseSettings):
         "unless the editor gives the published article's address.",
     )
 
+    # The web app.
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs session cookies; unset: a random key kept in <data_dir>/secret-key.",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (behind TLS)."
+    )
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="A signed-in session lasts this long."
+    )
+    lock_minutes: float = Field(
+        default=20,
+        gt=0,
+        le=24 * 60,
+        description="How long 'next item' reserves an item for its reviewer.",
+    )
+
     # Scheduling.
     schedule_cron: str = Field(default="0 2 * * *", description="Cron of the nightly deployment.")
     schedule_timezone: str = Field(default="UTC", description="Time zone of schedule_cron.")
@@ -156,6 +176,19 @@ class Settings(BaseSettings):
     def resolved_embeddings_dir(self) -> Path:
         """Cached embeddings of fixed collections (seeds, evaluation sets), per model."""
         return self.resolved_models_dir / "embeddings"
+
+    def session_secret(self) -> str:
+        """The key that signs session cookies (created once per data directory if unset)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}")
+            partial.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            partial.chmod(0o600)
+            partial.replace(path)
+        return path.read_text(encoding="utf-8").strip()
 
     @cached_property
     def resolved_sources_file(self) -> Path:

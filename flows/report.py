@@ -57,7 +57,7 @@ def top_items(session: Session, limit: int = 5) -> list[TopItem]:
             .selectinload(Suggestion.snippet)
             .selectinload(Snippet.sources),
         )
-        .order_by(QueueItem.priority.desc(), QueueItem.id)
+        .order_by(QueueItem.priority.desc(), QueueItem.id.desc())
         .limit(limit)
     )
     result = []

@@ -375,6 +375,7 @@ def _queue_cluster(
         model_version=model_version,
         narrative_id=match.narrative_id,
         suggestions=suggestions,
+        claim_language=claim.language,
     )
 
 

@@ -14,6 +14,7 @@ snippet already has the same text in the same language, and kept as a version wi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +161,12 @@ def reopen_snippet(session: Session, key: str, *, actor: str) -> SnippetVersion 
     return record_change(session, snippet, action="reopen", actor=actor, before=before)
 
 
+def translation_key(key: str, language: str, into: str) -> str:
+    """``narrative/en-2`` in ``vi`` is ``narrative/vi-2``; a key without its language gets one."""
+    swapped = re.sub(rf"/{re.escape(language)}(?=-|$)", f"/{into}", key, count=1)
+    return swapped if swapped != key else f"{key}/{into}"
+
+
 def translate_snippet(
     session: Session,
     key: str,
@@ -177,10 +184,9 @@ def translate_snippet(
     if language == root.language or any(t.language == language for t in root.translations):
         raise LibraryError(f"snippet {root.key!r} already has a version in {language!r}")
     state = snippet_state(original)
-    base = root.key.rsplit("/", 1)[0] if "/" in root.key else root.key
     content = {
         **{k: state[k] for k in ("narrative", "sources", "review_by")},
-        "key": new_key or f"{base}/{language}",
+        "key": new_key or translation_key(root.key, root.language, language),
         "language": language,
         "title": title,
         "text": text,

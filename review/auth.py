@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,6 +24,17 @@ from store.schema import ApiToken, User, utcnow
 
 ROLES = ("reviewer", "editor", "admin")
 TOKEN_PREFIX = "cw_"
+MIN_PASSWORD = 10
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's current defaults
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 def role_allows(role: str, needed: str) -> bool:
@@ -117,3 +131,36 @@ def user_for_token(session: Session, token: str) -> User:
         raise AuthError("invalid or revoked token")
     row.last_used_at = utcnow()
     return row.user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str) -> None:
+    """Store an argon2id hash of ``password`` (at least ``MIN_PASSWORD`` characters)."""
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"a password has at least {MIN_PASSWORD} characters")
+    user = get_user(session, username)
+    user.password_hash = _hasher().hash(password)
+    record(
+        session,
+        actor=actor,
+        action="set_password",
+        entity="user",
+        entity_id=user.id,
+        before=None,
+        after={"username": username},
+    )
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The active user with this name and password; the same error (and about the same time)
+    whether the name or the password is wrong."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    stored = user.password_hash if user is not None and user.active else None
+    try:
+        _hasher().verify(stored or _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        raise AuthError("wrong username or password") from None
+    if user is None or stored is None:
+        raise AuthError("wrong username or password")
+    if _hasher().check_needs_rehash(stored):
+        user.password_hash = _hasher().hash(password)
+    return user

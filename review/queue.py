@@ -8,15 +8,26 @@ publishes anything.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import QueueError, UnknownItemError
 from store.audit import record
-from store.schema import Claim, Cluster, QueueItem, Snippet, Suggestion, utcnow
+from store.schema import (
+    Article,
+    AuditEvent,
+    Claim,
+    Cluster,
+    Narrative,
+    QueueItem,
+    Snippet,
+    Suggestion,
+    utcnow,
+)
 
 DECISIONS = ("misleading", "accurate", "needs_expert", "out_of_scope", "duplicate_of")
 STATUSES = ("new", "needs_expert", "decided")
@@ -29,12 +40,15 @@ class SuggestedSnippet:
 
 
 def item_state(item: QueueItem) -> dict[str, Any]:
+    """What a decision changes on an item (what the audit trail keeps before and after)."""
     return {
         "status": item.status,
         "decision": item.decision,
         "decision_note": item.decision_note,
         "duplicate_of": item.duplicate_of_id,
         "decided_by": item.decided_by,
+        "decided_at": item.decided_at.isoformat() if item.decided_at else None,
+        "assigned_to": item.assigned_to,
         "chosen_snippets": sorted(s.snippet_id for s in item.suggestions if s.chosen),
     }
 
@@ -49,6 +63,7 @@ def upsert_item(
     model_version: str,
     narrative_id: int | None,
     suggestions: list[SuggestedSnippet],
+    claim_language: str | None = None,
 ) -> str:
     """Queue ``cluster`` or refresh its item's evidence. Returns "created", "updated" or
     "unchanged". A decided item keeps its decision; new evidence is recorded on it."""
@@ -61,6 +76,8 @@ def upsert_item(
             explanation=explanation,
             model_version=model_version,
             narrative_id=narrative_id,
+            claim_text=str(explanation.get("claim", "")),
+            claim_language=claim_language,
         )
         session.add(item)
         _set_suggestions(item, suggestions)
@@ -75,6 +92,7 @@ def upsert_item(
         return "unchanged"
     item.flag_score, item.priority, item.explanation = flag_score, priority, explanation
     item.model_version, item.narrative_id = model_version, narrative_id
+    item.claim_text, item.claim_language = str(explanation.get("claim", "")), claim_language
     _set_suggestions(item, suggestions)
     return "updated"
 
@@ -97,6 +115,62 @@ def _set_suggestions(item: QueueItem, suggestions: list[SuggestedSnippet]) -> No
     item.suggestions = wanted
 
 
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a reviewer narrows the queue to; every field is optional."""
+
+    status: str | None = None
+    language: str | None = None  # a claim of the cluster is in this language
+    narrative: str | None = None  # slug
+    source: str | None = None  # an outlet that carried the claim
+    since: dt.datetime | None = None  # last seen on or after
+    until: dt.datetime | None = None  # first seen before
+    min_score: float | None = None  # flag score
+    search: str | None = None  # words of the claim
+    assigned_to: str | None = None
+    ids: tuple[int, ...] | None = None  # only these items
+
+    @property
+    def by_status_only(self) -> bool:
+        """Whether nothing but the status narrows the queue (its size is then a status count)."""
+        return all(
+            getattr(self, name) is None for name in self.__dataclass_fields__ if name != "status"
+        )
+
+    def where(self) -> list[ColumnElement[bool]]:
+        if self.status and self.status not in STATUSES:
+            raise QueueError(f"unknown status {self.status!r}; one of {', '.join(STATUSES)}")
+        conditions: list[ColumnElement[bool]] = []
+        if self.status:
+            conditions.append(QueueItem.status == self.status)
+        if self.narrative:
+            conditions.append(QueueItem.narrative.has(Narrative.slug == self.narrative))
+        if self.language:
+            conditions.append(
+                QueueItem.cluster.has(Cluster.claims.any(Claim.language == self.language))
+            )
+        if self.source:
+            conditions.append(
+                QueueItem.cluster.has(
+                    Cluster.claims.any(Claim.article.has(Article.source.has(name=self.source)))
+                )
+            )
+        if self.since:
+            conditions.append(QueueItem.cluster.has(Cluster.last_seen >= self.since))
+        if self.until:
+            conditions.append(QueueItem.cluster.has(Cluster.first_seen < self.until))
+        if self.min_score is not None:
+            conditions.append(QueueItem.flag_score >= self.min_score)
+        for word in (self.search or "").split()[:8]:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(QueueItem.claim_text.ilike(f"%{escaped}%", escape="\\"))
+        if self.assigned_to:
+            conditions.append(QueueItem.assigned_to == self.assigned_to)
+        if self.ids is not None:
+            conditions.append(QueueItem.id.in_(self.ids))
+        return conditions
+
+
 def list_items(
     session: Session,
     *,
@@ -104,23 +178,25 @@ def list_items(
     narrative: str | None = None,
     language: str | None = None,
     limit: int = 50,
+    offset: int = 0,
+    where: QueueFilter | None = None,
 ) -> list[QueueItem]:
-    """Items by priority, highest first."""
+    """Items by priority, highest first (``where``, or the few common filters)."""
+    chosen = where or QueueFilter(status=status, narrative=narrative, language=language)
     query = (
         select(QueueItem)
+        .where(*chosen.where())
         .options(selectinload(QueueItem.cluster), selectinload(QueueItem.narrative))
-        .order_by(QueueItem.priority.desc(), QueueItem.id)
+        .order_by(QueueItem.priority.desc(), QueueItem.id.desc())
         .limit(limit)
+        .offset(offset)
     )
-    if status:
-        if status not in STATUSES:
-            raise QueueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-        query = query.where(QueueItem.status == status)
-    if narrative:
-        query = query.where(QueueItem.narrative.has(slug=narrative))
-    if language:
-        query = query.where(QueueItem.cluster.has(Cluster.claims.any(Claim.language == language)))
     return list(session.scalars(query))
+
+
+def count_items(session: Session, where: QueueFilter) -> int:
+    query = select(func.count()).select_from(QueueItem).where(*where.where())
+    return int(session.scalar(query) or 0)
 
 
 def status_counts(session: Session) -> dict[str, int]:
@@ -164,6 +240,12 @@ def decide(
     if not actor.strip():
         raise QueueError("a decision needs the reviewer's name")
     item = get_item(session, item_id)
+    now = utcnow()
+    if item.assignee not in (None, actor) and item.lock_expires_at and item.lock_expires_at > now:
+        raise QueueError(
+            f"item {item_id} is being reviewed by {item.assignee} until "
+            f"{item.lock_expires_at:%H:%M} UTC"
+        )
     if (decision == "duplicate_of") != (duplicate_of is not None):
         raise QueueError("duplicate_of needs --of ITEM, and only duplicate_of takes it")
     if duplicate_of is not None:
@@ -177,7 +259,7 @@ def decide(
     before = item_state(item)
     item.decision, item.decision_note, item.duplicate_of_id = decision, note, duplicate_of
     item.status = "needs_expert" if decision == "needs_expert" else "decided"
-    item.decided_by, item.decided_at = actor, utcnow()
+    item.decided_by, item.decided_at = actor, now
     item.assignee, item.lock_expires_at = None, None
     for suggestion in item.suggestions:
         suggestion.chosen = suggestion.snippet_id in snippet_ids
@@ -191,3 +273,79 @@ def decide(
         after=item_state(item),
     )
     return item
+
+
+def _restore(item: QueueItem, state: dict[str, Any]) -> None:
+    item.status, item.decision = state["status"], state["decision"]
+    item.decision_note, item.duplicate_of_id = state["decision_note"], state["duplicate_of"]
+    item.decided_by = state["decided_by"]
+    item.decided_at = (
+        dt.datetime.fromisoformat(state["decided_at"]) if state["decided_at"] else None
+    )
+    item.assigned_to = state.get("assigned_to")
+    for suggestion in item.suggestions:
+        suggestion.chosen = suggestion.snippet_id in state["chosen_snippets"]
+
+
+def undo_last_decision(session: Session, actor: str) -> QueueItem:
+    """Take back ``actor``'s most recent decision, if nobody changed the item since; the item
+    returns to its state before the decision (and the undo is recorded)."""
+    last = session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.actor == actor,
+            AuditEvent.entity == "queue_item",
+            AuditEvent.action.in_(("decide", "undo")),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if last is None or last.action == "undo" or last.before is None or last.after is None:
+        raise QueueError(f"{actor} has no decision to undo")
+    item = get_item(session, last.entity_id)
+    if item_state(item) != last.after:
+        raise QueueError(f"item {item.id} changed since {actor}'s decision; it cannot be undone")
+    _restore(item, last.before)
+    record(
+        session,
+        actor=actor,
+        action="undo",
+        entity="queue_item",
+        entity_id=item.id,
+        before=last.after,
+        after=item_state(item),
+    )
+    return item
+
+
+def item_history(session: Session, item_id: int) -> list[AuditEvent]:
+    """Every recorded change of the item, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "queue_item", AuditEvent.entity_id == item_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def bulk_decide(session: Session, where: QueueFilter, decision: str, *, actor: str) -> int:
+    """Decide every open item matching ``where`` (e.g. dismiss them as out of scope), one
+    audited decision each; items another reviewer is working on are left alone."""
+    if decision in ("duplicate_of", "misleading"):
+        raise QueueError(f"{decision} is decided item by item, not in bulk")
+    now = utcnow()
+    open_items = select(QueueItem.id).where(
+        *where.where(),
+        QueueItem.status.in_(("new", "needs_expert")),
+        or_(
+            QueueItem.assignee.is_(None),
+            QueueItem.assignee == actor,
+            QueueItem.lock_expires_at.is_(None),
+            QueueItem.lock_expires_at < now,
+        ),
+    )
+    ids = list(session.scalars(open_items))
+    for item_id in ids:
+        decide(session, item_id, decision, actor=actor)
+    return len(ids)

@@ -286,10 +286,20 @@ class SnippetSource(Base):
 
 
 class QueueItem(Base):
-    """A flagged cluster waiting for (or holding) a reviewer's decision, with its explanation."""
+    """A flagged cluster waiting for (or holding) a reviewer's decision, with its explanation.
+
+    ``assignee`` and ``lock_expires_at`` are the lock a reviewer holds while working on the item
+    (taken by "next item", released on decision or when it expires); ``assigned_to`` is a
+    lasting assignment made by a bulk action: such an item is handed only to that reviewer.
+    ``claim_text`` and ``claim_language`` copy the flagged claim for search and filters."""
 
     __tablename__ = "queue_item"
-    __table_args__ = (Index("ix_queue_item_status_priority", "status", "priority"),)
+    __table_args__ = (
+        Index("ix_queue_item_status_priority", "status", "priority"),
+        # "next item": the reviewer's assigned items by priority, and the lock they hold
+        Index("ix_queue_item_assigned_status_priority", "assigned_to", "status", "priority"),
+        Index("ix_queue_item_assignee_status", "assignee", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), unique=True)
@@ -306,6 +316,9 @@ class QueueItem(Base):
     decided_at: Mapped[dt.datetime | None]
     assignee: Mapped[str | None] = mapped_column(String(200))
     lock_expires_at: Mapped[dt.datetime | None]
+    assigned_to: Mapped[str | None] = mapped_column(String(200))
+    claim_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    claim_language: Mapped[str | None] = mapped_column(String(10), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -90,9 +90,9 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session (skipped where no server runs)."""
+    """A fresh PostgreSQL database for this test (skipped where no server runs)."""
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"claimwatch_test_{uuid.uuid4().hex[:8]}"
     try:

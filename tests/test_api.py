@@ -100,8 +100,9 @@ def test_snippet_history_draft_and_claimreview(
     assert client.get("/api/v1/items/999/draft", headers=auth(token)).status_code == 404
 
 
-def test_openapi_lists_every_route_with_bearer_auth(client: TestClient) -> None:
-    schema = client.get("/openapi.json").json()
+def test_openapi_lists_every_route_with_bearer_auth(client: TestClient, token: str) -> None:
+    assert client.get("/openapi.json").status_code == 401
+    schema = client.get("/openapi.json", headers=auth(token)).json()
     assert {
         "/api/v1/snippets",
         "/api/v1/snippets/{key}",

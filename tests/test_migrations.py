@@ -3,10 +3,14 @@ PostgreSQL, upgrading twice is harmless, and the nightly stages run on PostgreSQ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 
+from claimwatch.settings import Settings
 from rebuttals.library import load_seed
 from review.queue import SuggestedSnippet, decide, list_items, upsert_item
 from store.db import make_engine, session_scope
@@ -59,3 +63,41 @@ def test_postgres_migrations_match_the_models_and_store_work(postgres_url: str) 
             assert item.explanation == {"claim": "Việt Nam"} and item.decision == "accurate"
     finally:
         engine.dispose()
+
+
+def test_upgrading_a_database_with_items_fills_in_their_claims(engine_at_0003: Engine) -> None:
+    upgrade(engine_at_0003)
+    with engine_at_0003.connect() as connection:
+        rows = connection.execute(
+            text("SELECT claim_text, claim_language, assigned_to FROM queue_item")
+        ).all()
+        versions = connection.execute(text("SELECT COUNT(*) FROM snippet_version")).scalar()
+    assert rows == [("Vietnam will leave ASEAN.", "en", None)]
+    assert versions == 0
+    assert schema_difference(engine_at_0003) == []
+
+
+@pytest.fixture
+def engine_at_0003(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine, "0003")
+    statements = [
+        "INSERT INTO source (id, name, kind, url, consecutive_failures, created_at)"
+        " VALUES (1, 's', 'feed', 'https://s.example/rss', 0, '2026-11-01 00:00:00')",
+        "INSERT INTO article (id, source_id, url, content_hash, text, language, fetched_at,"
+        " revision) VALUES (1, 1, 'https://s.example/a', 'h', 'x', 'en', '2026-11-01 00:00:00', 1)",
+        "INSERT INTO cluster (id, occurrences, outlets, languages, first_seen, last_seen)"
+        " VALUES (1, 1, '[\"s\"]', '[\"en\"]', '2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+        "INSERT INTO claim (id, article_id, position, text, language, checkworthiness,"
+        " cluster_id, created_at) VALUES (1, 1, 0, 'Vietnam will leave ASEAN.', 'en', 0.9, 1,"
+        " '2026-11-01 00:00:00')",
+        "INSERT INTO queue_item (id, cluster_id, status, priority, flag_score, explanation,"
+        " model_version, created_at, updated_at) VALUES (1, 1, 'new', 0.9, 0.9,"
+        " '{\"claim\": \"Vietnam will leave ASEAN.\"}', 'm', '2026-11-01 00:00:00',"
+        " '2026-11-01 00:00:00')",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    yield engine
+    engine.dispose()

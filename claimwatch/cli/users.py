@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from typing import Annotated
 
 import typer
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from claimwatch.cli.db import ready_engine
 from claimwatch.cli.render import plain
-from review.auth import ROLES, create_token, create_user, revoke_token
+from claimwatch.errors import AuthError
+from review.auth import ROLES, create_token, create_user, revoke_token, set_password
 from store.db import session_scope
 from store.schema import User
 
@@ -20,15 +22,40 @@ app = typer.Typer(help="Users and API tokens.", no_args_is_help=True, rich_marku
 console = Console()
 
 
+def _read_password() -> str:
+    """Asked twice at a terminal; otherwise the first line of standard input (for scripts)."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise AuthError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
 @app.command("add")
 def add_command(
     username: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[str, typer.Option(help=" | ".join(ROLES))] = "reviewer",
+    password: Annotated[
+        bool, typer.Option("--password", help="Set a password to sign in to the web app.")
+    ] = False,
 ) -> None:
-    """Add a user with a role."""
+    """Add a user with a role (and a password to sign in with)."""
+    secret = _read_password() if password else None
     with session_scope(ready_engine()) as session:
         user = create_user(session, username, role, actor=getpass.getuser())
+        if secret is not None:
+            set_password(session, username, secret, actor=getpass.getuser())
         console.print(f"User {user.username} ({user.role}) added", markup=False)
+
+
+@app.command("password")
+def password_command(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Set a user's password (stored as an argon2id hash)."""
+    secret = _read_password()
+    with session_scope(ready_engine()) as session:
+        set_password(session, username, secret, actor=getpass.getuser())
+    console.print(f"Password of {username} set", markup=False)
 
 
 @app.command("list")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,3 +23,22 @@ def serve(
     app = create_app(load_settings())
     typer.echo(f"claimwatch on http://{host}:{port} (API docs: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """The HTTP API's OpenAPI schema (what docs/openapi.json publishes)."""
+    import tempfile
+
+    from review.web import create_app
+
+    scratch = Path(tempfile.mkdtemp(prefix="claimwatch-openapi-"))
+    app = create_app(load_settings(data_dir=scratch, database_url=f"sqlite:///{scratch}/s.db"))
+    text = json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)

@@ -1,18 +1,38 @@
-"""Building the app: settings and engine on ``app.state``, the routers, and one translation of
-claimwatch's errors into HTTP answers (404 for what does not exist, 400 for refused input, 403
-for a missing role)."""
+"""Building the app: settings and engine on ``app.state``, signed session cookies, the routers,
+and one translation of claimwatch's errors into HTTP answers (404 for what does not exist, 400
+for refused input, 403 for a missing role): JSON under ``/api``, a page elsewhere.
+
+Nothing answers without a signed-in session or an API token except the sign-in page and the
+static files; the OpenAPI schema (``/openapi.json``, also published as ``docs/openapi.json``) is
+served to either. Pages load nothing from other sites: the app works offline.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from claimwatch import __version__
 from claimwatch.errors import AuthError, ClaimwatchError, NotFoundError
 from claimwatch.settings import Settings, load_settings
-from review.web import api
+from review.auth import user_for_token
+from review.web import api, library_pages, login, pages
+from review.web.deps import DbSession, bearer
+from review.web.sessions import LoginRequired, page_user
+from review.web.templating import render
 from store.db import engine_for
 from store.migrate import upgrade
+from store.schema import User
+
+STATIC = Path(__file__).with_name("static")
 
 
 def _error_status(error: ClaimwatchError) -> int:
@@ -23,6 +43,58 @@ def _error_status(error: ClaimwatchError) -> int:
     return 400
 
 
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/openapi"))
+
+
+def any_user(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """A token user, else the signed-in user (for the API documentation)."""
+    if credentials is not None:
+        try:
+            return user_for_token(session, credentials.credentials)
+        except AuthError as exc:
+            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+    return page_user(request, session)
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, error: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "sign in or send an API token"}, status_code=401)
+        return RedirectResponse(f"/login?next={error.next_url}", status_code=303)
+
+    @app.exception_handler(ClaimwatchError)
+    async def claimwatch_error(request: Request, error: ClaimwatchError) -> Response:
+        code = _error_status(error)
+        if _wants_json(request):
+            return JSONResponse({"detail": str(error)}, status_code=code)
+        return render(request, "error.html", None, status_code=code, message=str(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            )
+        return render(
+            request, "error.html", None, status_code=error.status_code, message=str(error.detail)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        if _wants_json(request):
+            return JSONResponse({"detail": error.errors()}, status_code=422)
+        return render(request, "error.html", None, status_code=422, message=problems)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     engine = engine_for(settings.resolved_database_url)
@@ -30,14 +102,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="claimwatch",
         version=__version__,
-        description="Review queue and rebuttal library of claimwatch. The API needs a token.",
+        description="The review queue and the rebuttal library of claimwatch. Every API route "
+        "needs an API token (Authorization: Bearer …).",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.include_router(api.router)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret(),
+        session_cookie="claimwatch_session",
+        max_age=int(dt.timedelta(hours=settings.session_hours).total_seconds()),
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (api.router, login.router, pages.router, library_pages.router):
+        app.include_router(router)
+    _handlers(app)
 
-    @app.exception_handler(ClaimwatchError)
-    async def claimwatch_error(_request: Request, error: ClaimwatchError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=_error_status(error))
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(_user: Annotated[User, Depends(any_user)]) -> dict[str, Any]:
+        return app.openapi()
 
     return app

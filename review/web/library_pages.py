@@ -1,0 +1,298 @@
+"""The editors' pages: the snippet list, a snippet with its versions, the editor (create, edit,
+translate) and the state changes (vet, retire, reopen). Every change goes through
+``rebuttals.editing``, so it is validated, versioned and audited like any other."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from claimwatch.errors import LibraryError
+from rebuttals.editing import (
+    create_snippet,
+    edit_snippet,
+    reopen_snippet,
+    retire_snippet,
+    translate_snippet,
+    vet_snippet,
+)
+from rebuttals.export import select_snippets
+from rebuttals.versions import snippet_state
+from review.web.deps import DbSession
+from review.web.sessions import Csrf, Editor, flash
+from review.web.templating import render
+from store.schema import Narrative, Snippet
+
+router = APIRouter(include_in_schema=False)
+SOURCE_FIELDS = ("url", "publisher", "title", "published", "quote")
+
+
+def parse_sources(text: str) -> list[dict[str, Any]]:
+    """One source per line: ``url | publisher | title | YYYY-MM-DD | quote`` (date and quote
+    may be empty)."""
+    sources = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) < 3 or len(parts) > 5:
+            raise LibraryError(
+                f"source line {number}: expected url | publisher | title | date | quote"
+            )
+        parts += [""] * (5 - len(parts))
+        sources.append({k: (v or None) for k, v in zip(SOURCE_FIELDS, parts, strict=True)})
+    return sources
+
+
+def format_sources(sources: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        " | ".join(str(s.get(field) or "") for field in SOURCE_FIELDS).rstrip(" |") for s in sources
+    )
+
+
+def _snippet(session: DbSession, snippet_id: int) -> Snippet:
+    snippet = session.get(Snippet, snippet_id)
+    if snippet is None:
+        from claimwatch.errors import UnknownSnippetError
+
+        raise UnknownSnippetError(f"no snippet #{snippet_id}")
+    return snippet
+
+
+def _narratives(session: DbSession) -> list[str]:
+    return list(session.scalars(select(Narrative.slug).order_by(Narrative.slug)))
+
+
+@router.get("/snippets", response_class=HTMLResponse)
+def snippets_page(
+    request: Request,
+    session: DbSession,
+    user: Editor,
+    status: str = "",
+    lang: str = "",
+    narrative: str = "",
+) -> HTMLResponse:
+    snippets = select_snippets(
+        session, narrative=narrative or None, language=lang or None, status=status or None
+    )
+    return render(
+        request,
+        "snippets.html",
+        user,
+        snippets=snippets,
+        params={"status": status, "lang": lang, "narrative": narrative},
+        narratives=_narratives(session),
+    )
+
+
+@router.get("/snippets/new", response_class=HTMLResponse)
+def new_snippet_page(request: Request, session: DbSession, user: Editor) -> HTMLResponse:
+    empty = {
+        "key": "",
+        "narrative": None,
+        "language": "",
+        "title": "",
+        "text": "",
+        "review_by": None,
+    }
+    return render(
+        request,
+        "snippet_form.html",
+        user,
+        snippet=None,
+        values={**empty, "sources": ""},
+        narratives=_narratives(session),
+        action="/snippets/new",
+    )
+
+
+def _content(
+    key: str, narrative: str, language: str, title: str, text: str, review_by: str, sources: str
+) -> dict[str, Any]:
+    return {
+        "key": key.strip(),
+        "narrative": narrative or None,
+        "language": language.strip(),
+        "title": title,
+        "text": text,
+        "review_by": review_by or None,
+        "sources": parse_sources(sources),
+    }
+
+
+@router.post("/snippets/new", dependencies=[Csrf], response_model=None)
+def create_snippet_form(
+    request: Request,
+    session: DbSession,
+    user: Editor,
+    key: Annotated[str, Form()],
+    language: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+    sources: Annotated[str, Form()] = "",
+    narrative: Annotated[str, Form()] = "",
+    review_by: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    try:
+        content = _content(key, narrative, language, title, text, review_by, sources)
+        snippet = create_snippet(session, content, actor=user.username)
+    except LibraryError as error:
+        session.rollback()
+        values = {
+            "key": key,
+            "narrative": narrative,
+            "language": language,
+            "title": title,
+            "text": text,
+            "review_by": review_by,
+            "sources": sources,
+        }
+        return render(
+            request,
+            "snippet_form.html",
+            user,
+            status_code=400,
+            error=str(error),
+            snippet=None,
+            values=values,
+            narratives=_narratives(session),
+            action="/snippets/new",
+        )
+    flash(request, f"Draft {snippet.key} created; vet it to offer it as a reference.")
+    return RedirectResponse(f"/snippets/{snippet.id}", status_code=303)
+
+
+@router.get("/snippets/{snippet_id}", response_class=HTMLResponse)
+def snippet_page(
+    snippet_id: int, request: Request, session: DbSession, user: Editor
+) -> HTMLResponse:
+    snippet = _snippet(session, snippet_id)
+    root = snippet.translation_of or snippet
+    family = [s for s in [root, *root.translations] if s.id != snippet.id]
+    return render(
+        request,
+        "snippet.html",
+        user,
+        snippet=snippet,
+        family=family,
+        versions=list(reversed(snippet.versions)),
+        today=dt.date.today(),
+    )
+
+
+@router.get("/snippets/{snippet_id}/edit", response_class=HTMLResponse)
+def edit_snippet_page(
+    snippet_id: int, request: Request, session: DbSession, user: Editor
+) -> HTMLResponse:
+    snippet = _snippet(session, snippet_id)
+    state = snippet_state(snippet)
+    values = {**state, "sources": format_sources(state["sources"])}
+    return render(
+        request,
+        "snippet_form.html",
+        user,
+        snippet=snippet,
+        values=values,
+        narratives=_narratives(session),
+        action=f"/snippets/{snippet.id}/edit",
+    )
+
+
+@router.post("/snippets/{snippet_id}/edit", dependencies=[Csrf], response_model=None)
+def edit_snippet_form(
+    snippet_id: int,
+    request: Request,
+    session: DbSession,
+    user: Editor,
+    language: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+    sources: Annotated[str, Form()] = "",
+    narrative: Annotated[str, Form()] = "",
+    review_by: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    snippet = _snippet(session, snippet_id)
+    key = snippet.key
+    try:
+        changes = _content(key, narrative, language, title, text, review_by, sources)
+        changes.pop("key")
+        edit_snippet(session, key, changes, actor=user.username)
+    except LibraryError as error:
+        session.rollback()
+        values = {
+            "key": key,
+            "narrative": narrative,
+            "language": language,
+            "title": title,
+            "text": text,
+            "review_by": review_by,
+            "sources": sources,
+        }
+        return render(
+            request,
+            "snippet_form.html",
+            user,
+            status_code=400,
+            error=str(error),
+            snippet=_snippet(session, snippet_id),
+            values=values,
+            narratives=_narratives(session),
+            action=f"/snippets/{snippet_id}/edit",
+        )
+    flash(request, f"{key} saved (version {_snippet(session, snippet_id).version}).")
+    return RedirectResponse(f"/snippets/{snippet_id}", status_code=303)
+
+
+@router.post("/snippets/{snippet_id}/translate", dependencies=[Csrf])
+def translate_form(
+    snippet_id: int,
+    request: Request,
+    session: DbSession,
+    user: Editor,
+    language: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+) -> RedirectResponse:
+    key = _snippet(session, snippet_id).key
+    try:
+        translation = translate_snippet(
+            session, key, language=language.strip(), title=title, text=text, actor=user.username
+        )
+    except LibraryError as error:
+        session.rollback()
+        flash(request, str(error), "error")
+        return RedirectResponse(f"/snippets/{snippet_id}", status_code=303)
+    flash(request, f"Draft translation {translation.key} created.")
+    return RedirectResponse(f"/snippets/{translation.id}", status_code=303)
+
+
+@router.post("/snippets/{snippet_id}/{change}", dependencies=[Csrf])
+def change_state(
+    snippet_id: int,
+    change: str,
+    request: Request,
+    session: DbSession,
+    user: Editor,
+    review_by: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    key = _snippet(session, snippet_id).key
+    try:
+        if change == "vet":
+            day = dt.date.fromisoformat(review_by) if review_by else None
+            vet_snippet(session, key, actor=user.username, review_by=day)
+        elif change == "retire":
+            retire_snippet(session, key, actor=user.username)
+        elif change == "reopen":
+            reopen_snippet(session, key, actor=user.username)
+        else:
+            raise LibraryError(f"unknown change {change!r}")
+    except (LibraryError, ValueError) as error:
+        session.rollback()
+        flash(request, str(error), "error")
+    else:
+        flash(request, f"{key}: {_snippet(session, snippet_id).status}.")
+    return RedirectResponse(f"/snippets/{snippet_id}", status_code=303)

@@ -1,0 +1,111 @@
+"""Handing out items: "next item" never gives two reviewers the same item, even when they ask at
+the same moment (SQLite and PostgreSQL), locks expire, a decision releases them, and assigned
+items go only to their reviewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from review.assign import assign, held_item, next_item, release
+from review.queue import QueueFilter, decide
+from store.db import make_engine, session_scope
+from store.migrate import upgrade
+from store.schema import QueueItem, utcnow
+from tests.factories import flagged_item
+
+
+def make_items(engine: Engine, count: int) -> list[int]:
+    with session_scope(engine) as session:
+        return [flagged_item(session, priority=1 - i / 100).id for i in range(count)]
+
+
+def test_next_item_is_the_top_free_one_and_stays_the_reviewers(session: Session) -> None:
+    first, second = (flagged_item(session, priority=p).id for p in (0.9, 0.5))
+    assert next_item(session, "ana") == first
+    assert next_item(session, "ana") == first  # still held: the same item again
+    assert next_item(session, "bao") == second
+    assert next_item(session, "chi") is None  # both taken
+    decide(session, first, "accurate", actor="ana")
+    assert held_item(session, "ana") is None
+    assert next_item(session, "ana") is None
+
+
+def test_locks_expire_and_can_be_released(session: Session) -> None:
+    item = flagged_item(session).id
+    now = utcnow()
+    assert next_item(session, "ana", lock=dt.timedelta(minutes=5), now=now) == item
+    assert next_item(session, "bao", now=now + dt.timedelta(minutes=4)) is None
+    assert next_item(session, "bao", now=now + dt.timedelta(minutes=6)) == item
+    release(session, item, "bao")
+    assert next_item(session, "chi") == item
+
+
+def test_assigned_items_go_to_their_reviewer_first_and_only(session: Session) -> None:
+    low = flagged_item(session, priority=0.1).id
+    high = flagged_item(session, priority=0.9).id
+    assert assign(session, QueueFilter(ids=(low,)), "bao", actor="lead") == 1
+    assert next_item(session, "ana") == high
+    assert next_item(session, "chi") is None  # the low one is bao's
+    assert next_item(session, "bao") == low
+
+
+def test_a_locked_item_cannot_be_decided_by_another_reviewer(session: Session) -> None:
+    item = flagged_item(session).id
+    next_item(session, "ana")
+    with pytest.raises(Exception, match="being reviewed by ana"):
+        decide(session, item, "accurate", actor="bao")
+
+
+def race(engine: Engine, reviewers: int) -> list[int | None]:
+    """``reviewers`` threads ask for their next item at the same moment."""
+    barrier = threading.Barrier(reviewers)
+    taken: list[int | None] = [None] * reviewers
+    errors: list[BaseException] = []
+
+    def reviewer(index: int) -> None:
+        try:
+            barrier.wait()
+            with session_scope(engine) as session:
+                taken[index] = next_item(session, f"reviewer-{index}")
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=reviewer, args=(i,)) for i in range(reviewers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return taken
+
+
+def check_race(engine: Engine, make: Callable[[Engine, int], list[int]]) -> None:
+    items = make(engine, 25)
+    taken = race(engine, 20)
+    assert None not in taken and len(set(taken)) == 20, taken
+    assert set(taken) <= set(items)
+    with session_scope(engine) as session:
+        holders = session.execute(select(QueueItem.id, QueueItem.assignee)).all()
+    assert {i: who for i, who in holders if who} == {
+        item: f"reviewer-{index}" for index, item in enumerate(taken)
+    }
+
+
+def test_twenty_reviewers_at_once_on_sqlite(engine: Engine) -> None:
+    check_race(engine, make_items)
+
+
+@pytest.mark.postgres
+def test_twenty_reviewers_at_once_on_postgres(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        check_race(engine, make_items)
+    finally:
+        engine.dispose()
