@@ -88,16 +88,9 @@ def synthetic_articles(count: int, seed: int = 0) -> list[tuple[str, str, str]]:
 
 def end_to_end(embedder: Embedder, count: int) -> None:
     from pipeline.centring import language_centring
-    from pipeline.stages import (
-        Thresholds,
-        analyse_articles,
-        cluster_claims,
-        flag_clusters,
-        match_claims,
-    )
+    from pipeline.stages import Thresholds, analyse_new_articles
     from pipeline.training import sentence_heads
     from rebuttals.library import load_seed
-    from rebuttals.retrieval import build_library_index
     from store.db import make_engine, session_scope
     from store.migrate import upgrade
     from store.schema import Article, Source
@@ -141,45 +134,13 @@ def end_to_end(embedder: Embedder, count: int) -> None:
 
     print(f"\nEnd to end over {len(articles)} articles (SQLite, {embedder.version})")
     print(f"  once per data directory: heads and language centring {once:.1f} s")
-    with session_scope(engine) as session:
-        analysis = timed("analyse", lambda: analyse_articles(session, embedder, heads))
-    with session_scope(engine) as session:
-        library = timed("library", lambda: build_library_index(session, embedder))
-        matched = timed(
-            "match",
-            lambda: match_claims(
-                session,
-                analysis.claim_ids,
-                library.narratives,
-                heads,
-                limits,
-                dimension=embedder.dimension,
-            ),
-        )
-    with session_scope(engine) as session:
-        clusters = timed(
-            "cluster",
-            lambda: cluster_claims(
-                session,
-                analysis.claim_ids,
-                limits,
-                centring,
-                dimension=embedder.dimension,
-                model_version=embedder.version,
-            ),
-        )
-    with session_scope(engine) as session:
-        flags = timed(
-            "flag",
-            lambda: flag_clusters(
-                session,
-                clusters.cluster_ids,
-                library,
-                heads,
-                model_version=embedder.version,
-                dimension=embedder.dimension,
-            ),
-        )
+    result = analyse_new_articles(engine, embedder, heads, centring, limits, stage=timed)
+    analysis, matched, clusters, flags = (
+        result.claims,
+        result.matched,
+        result.clusters,
+        result.flags,
+    )
     total = sum(timings.values())
     embedded = (
         analysis.sentences

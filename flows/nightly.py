@@ -41,14 +41,10 @@ from pipeline.stages import (
     ClusterCounts,
     FlagCounts,
     Thresholds,
-    analyse_articles,
-    cluster_claims,
-    flag_clusters,
-    match_claims,
+    analyse_new_articles,
 )
 from pipeline.training import sentence_heads
 from rebuttals.library import load_seed
-from rebuttals.retrieval import build_library_index
 from store.db import engine_for, session_scope
 from store.migrate import upgrade
 from store.schema import Article, QueueItem, Run, Source, utcnow
@@ -184,38 +180,9 @@ def analyse(settings: Settings) -> tuple[AnalysisCounts, int, ClusterCounts, Fla
             return AnalysisCounts(), 0, ClusterCounts(), FlagCounts()
     embedder = load_embedder(settings)
     heads = sentence_heads(settings, embedder)
-    with session_scope(engine) as session:
-        analysis = analyse_articles(session, embedder, heads)
-    with session_scope(engine) as session:
-        library = build_library_index(session, embedder)
-        matched = match_claims(
-            session,
-            analysis.claim_ids,
-            library.narratives,
-            heads,
-            limits,
-            dimension=embedder.dimension,
-        )
     centring = language_centring(embedder, settings.resolved_embeddings_dir)
-    with session_scope(engine) as session:
-        clusters = cluster_claims(
-            session,
-            analysis.claim_ids,
-            limits,
-            centring,
-            dimension=embedder.dimension,
-            model_version=embedder.version,
-        )
-    with session_scope(engine) as session:
-        flags = flag_clusters(
-            session,
-            clusters.cluster_ids,
-            library,
-            heads,
-            model_version=embedder.version,
-            dimension=embedder.dimension,
-        )
-    return analysis, matched, clusters, flags
+    result = analyse_new_articles(engine, embedder, heads, centring, limits)
+    return result.claims, result.matched, result.clusters, result.flags
 
 
 def _timed(

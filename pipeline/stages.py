@@ -5,16 +5,20 @@ own), reads what the previous stage stored, and returns counts for the run repor
     match_claims       on-topic claims → narrative match → flag score (kept on the claim)
     cluster_claims     on-topic claims → near-duplicate clusters (outlets, languages, dates)
     flag_clusters      clusters repeating a narrative → queue items with explanations
+
+``analyse_new_articles`` runs them in order, each in its own transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.embedder import Embedder
@@ -26,8 +30,9 @@ from pipeline.language import sentence_language
 from pipeline.match import Match, NarrativeIndex
 from pipeline.score import Flag, explanation, flag_score, novelty, priority
 from pipeline.segment import split_sentences
-from rebuttals.retrieval import LibraryIndex
+from rebuttals.retrieval import LibraryIndex, build_library_index
 from review.queue import SuggestedSnippet, upsert_item
+from store.db import session_scope
 from store.schema import Article, Claim, Cluster, QueueItem, utcnow
 
 CLUSTER_WINDOW_DAYS = 120
@@ -408,3 +413,69 @@ def flag_clusters(
         counts.created += outcome == "created"
         counts.updated += outcome == "updated"
     return counts
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What one analysis of the new articles produced, stage by stage."""
+
+    claims: AnalysisCounts
+    matched: int
+    clusters: ClusterCounts
+    flags: FlagCounts
+
+
+Stage = Callable[[str, Callable[[], Any]], Any]
+
+
+def _untimed(_name: str, call: Callable[[], Any]) -> Any:
+    return call()
+
+
+def analyse_new_articles(
+    engine: Engine,
+    embedder: Embedder,
+    heads: SentenceHeads,
+    centring: LanguageCentring,
+    thresholds: Thresholds,
+    *,
+    stage: Stage = _untimed,
+) -> Analysis:
+    """Every stage over the articles not analysed yet, each in its own transaction; ``stage``
+    wraps each one (``stage(name, call)``), e.g. to time it."""
+    model = {"dimension": embedder.dimension}
+    with session_scope(engine) as session:
+        claims = stage("analyse", lambda: analyse_articles(session, embedder, heads))
+    with session_scope(engine) as session:
+        library = stage("library", lambda: build_library_index(session, embedder))
+        matched = stage(
+            "match",
+            lambda: match_claims(
+                session, claims.claim_ids, library.narratives, heads, thresholds, **model
+            ),
+        )
+    with session_scope(engine) as session:
+        clusters = stage(
+            "cluster",
+            lambda: cluster_claims(
+                session,
+                claims.claim_ids,
+                thresholds,
+                centring,
+                model_version=embedder.version,
+                **model,
+            ),
+        )
+    with session_scope(engine) as session:
+        flags = stage(
+            "flag",
+            lambda: flag_clusters(
+                session,
+                clusters.cluster_ids,
+                library,
+                heads,
+                model_version=embedder.version,
+                **model,
+            ),
+        )
+    return Analysis(claims, matched, clusters, flags)

@@ -98,3 +98,14 @@ def record_change(
     )
     session.flush()
     return version
+
+
+def version_record(version: SnippetVersion) -> dict[str, Any]:
+    """One version as the CLI and the API show it."""
+    return {
+        "version": version.version,
+        "action": version.action,
+        "actor": version.actor,
+        "at": version.at.isoformat(),
+        "state": version.state,
+    }

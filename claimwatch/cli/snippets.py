@@ -28,6 +28,7 @@ from rebuttals.editing import (
 )
 from rebuttals.export import MEDIA_TYPES, STATUS_FILTERS, pull
 from rebuttals.library import import_library, read_library_file
+from rebuttals.versions import version_record
 from store.db import session_scope
 
 app = typer.Typer(help="The rebuttal library.", no_args_is_help=True, rich_markup_mode=None)
@@ -140,16 +141,7 @@ def list_command(
 def history_command(key: Annotated[str, typer.Argument(help="Snippet key.")]) -> None:
     """Every version of a snippet: who changed it, when, how, and the state after."""
     with session_scope(ready_engine()) as session:
-        rows = [
-            {
-                "version": v.version,
-                "action": v.action,
-                "actor": v.actor,
-                "at": v.at.isoformat(),
-                "state": v.state,
-            }
-            for v in history(session, key)
-        ]
+        rows = [version_record(v) for v in history(session, key)]
     typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 

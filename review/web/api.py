@@ -12,7 +12,7 @@ from rebuttals.claimreview import claim_review
 from rebuttals.draft import draft_rebuttal
 from rebuttals.editing import get_snippet, history
 from rebuttals.export import MEDIA_TYPES, STATUS_FILTERS, pull
-from rebuttals.versions import snippet_state
+from rebuttals.versions import snippet_state, version_record
 from review.web.deps import AppSettings, DbSession, api_role
 from store.schema import User
 
@@ -52,16 +52,7 @@ def pull_snippets(
 
 @router.get("/snippets/{key:path}/history", summary="Every version of a snippet")
 def snippet_history(key: str, session: DbSession, _user: Reader) -> list[dict[str, Any]]:
-    return [
-        {
-            "version": v.version,
-            "action": v.action,
-            "actor": v.actor,
-            "at": v.at.isoformat(),
-            "state": v.state,
-        }
-        for v in history(session, key)
-    ]
+    return [version_record(v) for v in history(session, key)]
 
 
 @router.get("/snippets/{key:path}", summary="One snippet, with its sources")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from claimwatch.errors import LibraryError
@@ -25,7 +26,7 @@ from rebuttals.versions import snippet_state
 from review.web.deps import DbSession
 from review.web.sessions import Csrf, Editor, flash
 from review.web.templating import render
-from store.schema import Narrative, Snippet
+from store.schema import Narrative, Snippet, User
 
 router = APIRouter(include_in_schema=False)
 SOURCE_FIELDS = ("url", "publisher", "title", "published", "quote")
@@ -91,37 +92,54 @@ def snippets_page(
 
 @router.get("/snippets/new", response_class=HTMLResponse)
 def new_snippet_page(request: Request, session: DbSession, user: Editor) -> HTMLResponse:
-    empty = {
-        "key": "",
-        "narrative": None,
-        "language": "",
-        "title": "",
-        "text": "",
-        "review_by": None,
-    }
+    values = {"key": "", "narrative": None, "language": "", "title": "", "text": "", "sources": ""}
+    return _form_page(request, session, user, None, values)
+
+
+class SnippetForm(BaseModel):
+    """The editor's form (the key only when creating)."""
+
+    key: str = ""
+    language: str
+    title: str
+    text: str
+    sources: str = ""
+    narrative: str = ""
+    review_by: str = ""
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "key": self.key.strip(),
+            "narrative": self.narrative or None,
+            "language": self.language.strip(),
+            "title": self.title,
+            "text": self.text,
+            "review_by": self.review_by or None,
+            "sources": parse_sources(self.sources),
+        }
+
+
+def _form_page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    snippet: Snippet | None,
+    values: dict[str, Any],
+    *,
+    error: str | None = None,
+) -> HTMLResponse:
+    action = f"/snippets/{snippet.id}/edit" if snippet else "/snippets/new"
     return render(
         request,
         "snippet_form.html",
         user,
-        snippet=None,
-        values={**empty, "sources": ""},
+        status_code=400 if error else 200,
+        error=error,
+        snippet=snippet,
+        values=values,
         narratives=_narratives(session),
-        action="/snippets/new",
+        action=action,
     )
-
-
-def _content(
-    key: str, narrative: str, language: str, title: str, text: str, review_by: str, sources: str
-) -> dict[str, Any]:
-    return {
-        "key": key.strip(),
-        "narrative": narrative or None,
-        "language": language.strip(),
-        "title": title,
-        "text": text,
-        "review_by": review_by or None,
-        "sources": parse_sources(sources),
-    }
 
 
 @router.post("/snippets/new", dependencies=[Csrf], response_model=None)
@@ -129,39 +147,13 @@ def create_snippet_form(
     request: Request,
     session: DbSession,
     user: Editor,
-    key: Annotated[str, Form()],
-    language: Annotated[str, Form()],
-    title: Annotated[str, Form()],
-    text: Annotated[str, Form()],
-    sources: Annotated[str, Form()] = "",
-    narrative: Annotated[str, Form()] = "",
-    review_by: Annotated[str, Form()] = "",
+    form: Annotated[SnippetForm, Form()],
 ) -> HTMLResponse | RedirectResponse:
     try:
-        content = _content(key, narrative, language, title, text, review_by, sources)
-        snippet = create_snippet(session, content, actor=user.username)
+        snippet = create_snippet(session, form.content(), actor=user.username)
     except LibraryError as error:
         session.rollback()
-        values = {
-            "key": key,
-            "narrative": narrative,
-            "language": language,
-            "title": title,
-            "text": text,
-            "review_by": review_by,
-            "sources": sources,
-        }
-        return render(
-            request,
-            "snippet_form.html",
-            user,
-            status_code=400,
-            error=str(error),
-            snippet=None,
-            values=values,
-            narratives=_narratives(session),
-            action="/snippets/new",
-        )
+        return _form_page(request, session, user, None, form.model_dump(), error=str(error))
     flash(request, f"Draft {snippet.key} created; vet it to offer it as a reference.")
     return RedirectResponse(f"/snippets/{snippet.id}", status_code=303)
 
@@ -191,15 +183,7 @@ def edit_snippet_page(
     snippet = _snippet(session, snippet_id)
     state = snippet_state(snippet)
     values = {**state, "sources": format_sources(state["sources"])}
-    return render(
-        request,
-        "snippet_form.html",
-        user,
-        snippet=snippet,
-        values=values,
-        narratives=_narratives(session),
-        action=f"/snippets/{snippet.id}/edit",
-    )
+    return _form_page(request, session, user, snippet, values)
 
 
 @router.post("/snippets/{snippet_id}/edit", dependencies=[Csrf], response_model=None)
@@ -208,41 +192,18 @@ def edit_snippet_form(
     request: Request,
     session: DbSession,
     user: Editor,
-    language: Annotated[str, Form()],
-    title: Annotated[str, Form()],
-    text: Annotated[str, Form()],
-    sources: Annotated[str, Form()] = "",
-    narrative: Annotated[str, Form()] = "",
-    review_by: Annotated[str, Form()] = "",
+    form: Annotated[SnippetForm, Form()],
 ) -> HTMLResponse | RedirectResponse:
-    snippet = _snippet(session, snippet_id)
-    key = snippet.key
+    key = _snippet(session, snippet_id).key
     try:
-        changes = _content(key, narrative, language, title, text, review_by, sources)
+        changes = form.content()
         changes.pop("key")
         edit_snippet(session, key, changes, actor=user.username)
     except LibraryError as error:
         session.rollback()
-        values = {
-            "key": key,
-            "narrative": narrative,
-            "language": language,
-            "title": title,
-            "text": text,
-            "review_by": review_by,
-            "sources": sources,
-        }
-        return render(
-            request,
-            "snippet_form.html",
-            user,
-            status_code=400,
-            error=str(error),
-            snippet=_snippet(session, snippet_id),
-            values=values,
-            narratives=_narratives(session),
-            action=f"/snippets/{snippet_id}/edit",
-        )
+        values = {**form.model_dump(), "key": key}
+        snippet = _snippet(session, snippet_id)
+        return _form_page(request, session, user, snippet, values, error=str(error))
     flash(request, f"{key} saved (version {_snippet(session, snippet_id).version}).")
     return RedirectResponse(f"/snippets/{snippet_id}", status_code=303)
 
