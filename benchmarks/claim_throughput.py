@@ -86,7 +86,7 @@ def synthetic_articles(count: int, seed: int = 0) -> list[tuple[str, str, str]]:
     return articles[:count]
 
 
-def end_to_end(embedder: Embedder, count: int) -> None:
+def end_to_end(embedder: Embedder, count: int, data_dir: Path) -> None:
     from pipeline.centring import language_centring
     from pipeline.stages import Thresholds, analyse_new_articles
     from pipeline.training import sentence_heads
@@ -95,7 +95,6 @@ def end_to_end(embedder: Embedder, count: int) -> None:
     from store.migrate import upgrade
     from store.schema import Article, Source
 
-    data_dir = Path(tempfile.mkdtemp(prefix="claimwatch-throughput-"))
     settings = load_settings(data_dir=data_dir)
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
@@ -183,7 +182,8 @@ def main() -> None:
         embedding_throughput(embedder, options.sentences, sizes, threads)
     torch.set_num_threads(threads[-1])
     embedder.batch_size = settings.embed_batch_size
-    end_to_end(embedder, options.articles)
+    with tempfile.TemporaryDirectory(prefix="claimwatch-throughput-") as scratch:
+        end_to_end(embedder, options.articles, Path(scratch))
     print(f"\npeak RSS {peak_rss_mib():.0f} MiB")
     sys.stdout.flush()
 

@@ -19,6 +19,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -238,6 +239,15 @@ def percentile(values: list[float], share: float) -> float:
 def run(label: str, url: str, items: int, reviewers: int, seconds: float) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="claimwatch-web-bench-"))
     filled = fill(url, items, reviewers)
+    try:
+        measure(label, url, items, reviewers, seconds, data_dir, filled)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def measure(
+    label: str, url: str, items: int, reviewers: int, seconds: float, data_dir: Path, filled: float
+) -> None:
     print(f"\n{label}: {items} queue items written in {filled:.1f} s")
     process, base = serve(url, data_dir)
     try:
@@ -300,8 +310,9 @@ def main() -> None:
     options = parser.parse_args()
     load_settings()  # fail early on bad settings
     if options.database in ("sqlite", "both"):
-        path = Path(tempfile.mkdtemp(prefix="claimwatch-web-bench-")) / "queue.db"
-        run("SQLite", f"sqlite:///{path}", options.items, options.reviewers, options.seconds)
+        with tempfile.TemporaryDirectory(prefix="claimwatch-web-bench-") as scratch:
+            url = f"sqlite:///{scratch}/queue.db"
+            run("SQLite", url, options.items, options.reviewers, options.seconds)
     if options.database in ("postgres", "both"):
         created = postgres_database()
         if created is not None:

@@ -73,12 +73,14 @@ def evaluate_retrieval(
     library: Path = SEED_FILE,
     flag_threshold: float = 0.5,
 ) -> dict[str, float]:
-    engine = make_engine(f"sqlite:///{tempfile.mkdtemp(prefix='claimwatch-eval-')}/library.db")
-    upgrade(engine)
-    with session_scope(engine) as session:
-        import_library(session, read_library_file(library), actor="evaluation")
-        index = build_library_index(session, embedder)
-        slugs = {p.narrative_id: p.slug for p in index.narratives.phrasings}
+    with tempfile.TemporaryDirectory(prefix="claimwatch-eval-") as scratch:
+        engine = make_engine(f"sqlite:///{scratch}/library.db")
+        upgrade(engine)
+        with session_scope(engine) as session:
+            import_library(session, read_library_file(library), actor="evaluation")
+            index = build_library_index(session, embedder)
+        engine.dispose()
+    slugs = {p.narrative_id: p.slug for p in index.narratives.phrasings}
     vectors = embedder.embed_queries([c.text for c in cases])
     matches = index.narratives.match(vectors, [c.language for c in cases], [c.text for c in cases])
     figures: dict[str, list[float]] = {}

@@ -70,9 +70,9 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def heads(embedder: Embedder) -> SentenceHeads:
+def heads(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> SentenceHeads:
     """The topic and check-worthiness heads, trained once on the bundled seed sentences."""
-    directory = Path(tempfile.mkdtemp(prefix="claimwatch-heads-test-"))
+    directory = tmp_path_factory.mktemp("heads")
     return load_heads(embedder, directory / "heads", cache_dir=directory / "cache")
 
 

@@ -35,8 +35,10 @@ def openapi(
 
     from review.web import create_app
 
-    scratch = Path(tempfile.mkdtemp(prefix="claimwatch-openapi-"))
-    app = create_app(load_settings(data_dir=scratch, database_url=f"sqlite:///{scratch}/s.db"))
+    with tempfile.TemporaryDirectory(prefix="claimwatch-openapi-") as scratch:
+        settings = load_settings(data_dir=scratch, database_url=f"sqlite:///{scratch}/s.db")
+        app = create_app(settings)
+        app.state.engine.dispose()
     text = json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
