@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from evaluation.checkthat import MatchingSet, read_split
+from evaluation.checkthat import MatchingSet
 from evaluation.metrics import ranking_report
 from models.cache import Progress, cached_embeddings
 from models.embedder import Embedder
@@ -75,7 +75,3 @@ def tune_dense_weight(embedded: EmbeddedSet, say: Say | None = None) -> float:
         if figure > best_map:
             best, best_map = float(weight), figure
     return best
-
-
-def load(folder: Path, split: str) -> MatchingSet:
-    return read_split(folder, split)

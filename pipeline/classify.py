@@ -57,8 +57,10 @@ def checkworthy_features(texts: Sequence[str], vectors: NDArray[np.float32]) -> 
     return np.hstack([vectors, cue_matrix(texts)]).astype(np.float32)
 
 
-def topic_features(vectors: NDArray[np.float32], labels: TopicScorer) -> NDArray[np.float32]:
-    return np.hstack([vectors, labels.similarities(vectors)]).astype(np.float32)
+def topic_features(
+    vectors: NDArray[np.float32], label_similarities: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    return np.hstack([vectors, label_similarities]).astype(np.float32)
 
 
 def feature_names(head: str, dimension: int, labels: TopicScorer) -> list[str]:
@@ -122,8 +124,9 @@ class SentenceHeads:
         if not len(texts):
             return []
         worth = self.checkworthy.probabilities(checkworthy_features(texts, vectors))
-        topic = self.topic.probabilities(topic_features(vectors, self.labels))
-        names = [score.best_label for score in self.labels.score(vectors)]
+        similarities = self.labels.similarities(vectors)
+        topic = self.topic.probabilities(topic_features(vectors, similarities))
+        names = [score.best_label for score in self.labels.score_similarities(similarities)]
         verdicts = []
         for index, language in enumerate(languages):
             t_cut, c_cut = self.topic_threshold(language), self.checkworthy_threshold(language)
@@ -162,7 +165,7 @@ def train_heads(
     topic = train_head(
         "topic",
         feature_names("topic", dimension, labels),
-        topic_features(vectors, labels),
+        topic_features(vectors, labels.similarities(vectors)),
         [e.topic for e in examples],
         languages,
         embedding_model=embedder.version,

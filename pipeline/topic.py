@@ -77,7 +77,10 @@ class TopicScorer:
     def score(self, claim_vectors: NDArray[np.float32]) -> list[TopicScore]:
         if len(claim_vectors) == 0:
             return []
-        per_label = self.similarities(claim_vectors)
+        return self.score_similarities(self.similarities(claim_vectors))
+
+    def score_similarities(self, per_label: NDArray[np.float32]) -> list[TopicScore]:
+        """The scores of claims whose ``similarities`` are already computed."""
         logits = (per_label - per_label.max(axis=1, keepdims=True)) / self.temperature
         probabilities = np.exp(logits)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
@@ -89,5 +92,5 @@ class TopicScorer:
                 self.labels[best[i]].name,
                 round(float(per_label[i, best[i]]), 4),
             )
-            for i in range(len(claim_vectors))
+            for i in range(len(per_label))
         ]

@@ -17,7 +17,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from claimwatch.errors import LibraryError
-from rebuttals.library import LibraryDocument, NarrativeIn, SnippetIn, check_references
+from rebuttals.library import (
+    LibraryDocument,
+    NarrativeIn,
+    SnippetIn,
+    check_references,
+    field_errors,
+)
 from rebuttals.versions import snippet_state
 from store.schema import Narrative, Snippet
 
@@ -67,10 +73,7 @@ def _lines(numbers: list[int]) -> str:
 
 
 def _problems(where: str, exc: ValidationError) -> list[str]:
-    return [
-        f"{where}: {'.'.join(str(p) for p in e['loc']) or '(row)'}: {e['msg']}"
-        for e in exc.errors()
-    ]
+    return [f"{where}: {problem}" for problem in field_errors(exc)]
 
 
 def _grouped(

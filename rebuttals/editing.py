@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import LibraryError, UnknownSnippetError
-from rebuttals.library import SnippetIn, check_unique_text
+from rebuttals.library import SnippetIn, check_unique_text, field_errors
 from rebuttals.versions import record_change, set_sources, snippet_state
 from store.schema import Narrative, Snippet, SnippetVersion
 
@@ -51,9 +51,7 @@ def _validated(state: dict[str, Any]) -> SnippetIn:
     try:
         return SnippetIn.model_validate(state)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(snippet)'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(field_errors(exc, "(snippet)"))
         raise LibraryError(f"snippet {state.get('key')!r}: {problems}") from None
 
 

@@ -101,12 +101,14 @@ class LibraryDocument(BaseModel):
     snippets: list[SnippetIn] = []
 
 
+def field_errors(exc: ValidationError, whole: str = "(row)") -> list[str]:
+    """``field: message`` for each problem pydantic found (``whole`` names a row-level one)."""
+    return [f"{'.'.join(str(p) for p in e['loc']) or whole}: {e['msg']}" for e in exc.errors()]
+
+
 def _row_errors(kind: str, index: int, key: object, exc: ValidationError) -> list[str]:
     label = f"{kind} #{index + 1}" + (f" ({key!r})" if key else "")
-    return [
-        f"{label}: {'.'.join(str(p) for p in e['loc']) or '(row)'}: {e['msg']}"
-        for e in exc.errors()
-    ]
+    return [f"{label}: {problem}" for problem in field_errors(exc)]
 
 
 def _parse_rows(kind: str, rows: Any, model: type[Row], problems: list[str]) -> list[Row]:
