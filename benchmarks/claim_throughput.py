@@ -88,7 +88,7 @@ def synthetic_articles(count: int, seed: int = 0) -> list[tuple[str, str, str]]:
 
 def end_to_end(embedder: Embedder, count: int, data_dir: Path) -> None:
     from pipeline.centring import language_centring
-    from pipeline.stages import Thresholds, analyse_new_articles
+    from pipeline.stages import AnalysisModels, Thresholds, analyse_new_articles
     from pipeline.training import sentence_heads
     from rebuttals.library import load_seed
     from store.db import make_engine, session_scope
@@ -128,12 +128,13 @@ def end_to_end(embedder: Embedder, count: int, data_dir: Path) -> None:
     def timed(name: str, call):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         value = call()
-        timings[name] = time.perf_counter() - started
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
         return value
 
     print(f"\nEnd to end over {len(articles)} articles (SQLite, {embedder.version})")
     print(f"  once per data directory: heads and language centring {once:.1f} s")
-    result = analyse_new_articles(engine, embedder, heads, centring, limits, stage=timed)
+    models = AnalysisModels(embedder, heads, centring)
+    result = analyse_new_articles(engine, models, limits, batch_size=len(articles), stage=timed)
     analysis, matched, clusters, flags = (
         result.claims,
         result.matched,

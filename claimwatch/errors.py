@@ -2,6 +2,7 @@
 
     ClaimwatchError
     ├── ConfigError            bad settings or a bad sources file (names the entry and field)
+    ├── RunInProgressError     another nightly run holds the database's run lock
     ├── ModelError             the embedding model or a classifier head cannot be built, found or verified
     ├── DataError              a labelled or evaluation data file is malformed (names file and line)
     ├── FetchError             a source could not be read
@@ -26,6 +27,10 @@ class ClaimwatchError(Exception):
 
 class ConfigError(ClaimwatchError):
     """Settings or the sources file are invalid."""
+
+
+class RunInProgressError(ClaimwatchError):
+    """Another nightly run holds the run lock of this database; this one did not start."""
 
 
 class ModelError(ClaimwatchError):

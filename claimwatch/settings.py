@@ -116,6 +116,25 @@ class Settings(BaseSettings):
         description="The same for claims repeating one narrative (the match already vouches "
         "that they tell the same story).",
     )
+    analysis_batch_articles: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Articles analysed per transaction: their claims, matches, clusters and queue "
+        "items commit together, so a killed run redoes at most one batch.",
+    )
+    max_new_items_per_night: int = Field(
+        default=100,
+        ge=0,
+        description="New queue items the runs of 24 hours may add; flagged clusters past it are "
+        "counted in the run report as held back, not queued.",
+    )
+    max_new_items_per_source: int = Field(
+        default=20,
+        ge=0,
+        description="New queue items one source may bring in 24 hours (a flood from one outlet "
+        "is reported, not queued).",
+    )
 
     # What editors publish. Nothing is published automatically; these name the desk in exports.
     publisher_name: str = Field(
@@ -156,6 +175,58 @@ class Settings(BaseSettings):
     # Scheduling.
     schedule_cron: str = Field(default="0 2 * * *", description="Cron of the nightly deployment.")
     schedule_timezone: str = Field(default="UTC", description="Time zone of schedule_cron.")
+
+    # Signing in to the web app (counted in each web server process's memory).
+    login_failures_per_user: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed sign-ins of one username before it is locked out for a while; each "
+        "further failure doubles the lock.",
+    )
+    login_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Failed sign-ins from one client address (any usernames) before the address "
+        "is locked out the same way.",
+    )
+    login_lock_s: float = Field(
+        default=1, gt=0, le=3600, description="The first lock-out after too many failures, seconds."
+    )
+    login_lock_max_s: float = Field(
+        default=300, gt=0, le=86_400, description="The longest lock-out, seconds."
+    )
+    login_forget_s: float = Field(
+        default=900,
+        gt=0,
+        le=7 * 86_400,
+        description="Failed sign-ins are forgotten this many seconds after the last one.",
+    )
+    password_checks_at_once: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Password checks (argon2id, 64 MiB of memory each) running at once; further "
+        "sign-ins wait for one to finish.",
+    )
+    password_check_wait_s: float = Field(
+        default=5,
+        ge=0,
+        le=60,
+        description="How long a sign-in waits for a free password check before it is answered "
+        "503 (try again).",
+    )
+
+    # Crawling, continued.
+    fetch_deadline_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Total time one fetch may take (connection, redirects, headers and body "
+        "together), for feeds and for pages: a server that drips its answer is cut off and "
+        "reported as a transient timeout. http_timeout_s still bounds each connect and read.",
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from claimwatch.errors import FetchError
 from crawlers.crawl import crawl
 from crawlers.extract import extract_article
-from crawlers.feeds import fetch_feed, http_client
+from crawlers.feeds import DEFAULT_FETCH_DEADLINE_S, fetch_feed, http_client
 from crawlers.job import CrawlJob, CrawlTarget
 from crawlers.sources import SourceConfig
 from crawlers.urls import in_domains
@@ -45,15 +45,21 @@ def check_source(
     max_bytes: int,
     allow_private: bool,
     limit: int = 10,
+    deadline_s: float = DEFAULT_FETCH_DEADLINE_S,
 ) -> SourceCheck:
-    """Read ``config`` (already resolved) and fetch up to ``limit`` of its articles."""
+    """Read ``config`` (already resolved) and fetch up to ``limit`` of its articles; each fetch
+    is held to ``deadline_s`` seconds in all, as in a run."""
     check = SourceCheck(config.name, config.kind, config.url)
     targets: list[CrawlTarget] = []
     if config.kind == "feed":
         try:
             with http_client(user_agent, timeout_s, allow_private=allow_private) as client:
                 feed = fetch_feed(
-                    client, config.url, max_bytes=max_bytes, allow_private=allow_private
+                    client,
+                    config.url,
+                    max_bytes=max_bytes,
+                    allow_private=allow_private,
+                    deadline_s=deadline_s,
                 )
         except FetchError as exc:
             check.error = exc.reason
@@ -70,13 +76,13 @@ def check_source(
     job = CrawlJob(
         targets=tuple(targets),
         user_agent=user_agent,
-        timeout_s=timeout_s,
+        timeout_s=deadline_s,  # Scrapy's DOWNLOAD_TIMEOUT: a total deadline per page
         max_page_bytes=max_bytes,
         max_pages=limit + 1,
         download_delay_s=0.0 if allow_private else 0.5,
         allow_private=allow_private,
     )
-    result = crawl(job, timeout_s=max(60.0, timeout_s * (limit + 2)))
+    result = crawl(job, timeout_s=max(60.0, deadline_s * (limit + 2)))
     for page in result.pages:
         article = extract_article(page.html, page.url, max_chars=100_000)
         if article is None:

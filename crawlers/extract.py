@@ -1,8 +1,10 @@
 """Article extraction with trafilatura: main text and metadata, normalised, capped, hashed.
 
 Text is Unicode NFC (Vietnamese diacritics composed, never stripped) with whitespace folded inside
-each paragraph; paragraphs stay on their own lines. Authors are not kept: claimwatch tracks what
-was published, not who wrote it.
+each paragraph; paragraphs stay on their own lines; NUL characters are removed and lone surrogates
+replaced, as no database takes them. The page's declared language is kept as its primary subtag
+(``en-US`` → ``en``), or dropped when it is no language tag. Authors are not kept: claimwatch
+tracks what was published, not who wrote it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import html as lxml_html
 
-from crawlers.urls import canonicalize
+from crawlers.article_fields import clean_text, primary_language
+from crawlers.urls import canonical_or_none, canonicalize, split_or_none
 
 MIN_TEXT_CHARS = 200
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -34,9 +37,10 @@ class ExtractedArticle:
 
 
 def normalise_text(text: str) -> str:
-    """NFC, folded spaces within lines, no empty lines."""
+    """NFC, folded spaces within lines, no empty lines, nothing a database refuses."""
     lines = (
-        _SPACES.sub(" ", line).strip() for line in unicodedata.normalize("NFC", text).splitlines()
+        _SPACES.sub(" ", line).strip()
+        for line in unicodedata.normalize("NFC", clean_text(text)).splitlines()
     )
     return "\n".join(line for line in lines if line)
 
@@ -73,8 +77,13 @@ def _canonical_url(declared: str | None, fetched: str) -> str:
     """The page's declared canonical URL when it is on the host it was fetched from."""
     fetched_canonical = canonicalize(fetched)
     if declared and declared.startswith(("http://", "https://")):
-        declared_canonical = canonicalize(declared)
-        if urlsplit(declared_canonical).netloc == urlsplit(fetched_canonical).netloc:
+        declared_canonical = canonical_or_none(declared)  # None: it cannot even be parsed
+        fetched_parts = split_or_none(fetched_canonical)
+        if (
+            declared_canonical is not None
+            and fetched_parts is not None
+            and urlsplit(declared_canonical).netloc == fetched_parts.netloc
+        ):
             return declared_canonical
     return fetched_canonical
 
@@ -101,12 +110,11 @@ def extract_article(html: str, url: str, *, max_chars: int = 100_000) -> Extract
     text = normalise_text(document.text or "")[:max_chars]
     if len(text) < MIN_TEXT_CHARS:
         return None
-    lang = tree.get("lang") or None
     return ExtractedArticle(
         url=_canonical_url(document.url, url),
         title=normalise_text(document.title) if document.title else None,
         text=text,
         published_at=_published_time(tree) or _parse_date(document.date),
-        html_lang=lang.split("-")[0].lower() if lang else None,
+        html_lang=primary_language(tree.get("lang")),
         content_hash=content_hash(text),
     )

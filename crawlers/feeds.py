@@ -3,6 +3,11 @@
 An unchanged feed costs one ``304 Not Modified``. A feed feedparser calls "bozo" (malformed) still
 yields the entries it could read; the problem is reported with them. A body that is not a feed at
 all is a permanent error.
+
+Every fetch is held to a total deadline (connection, redirects, headers and body together), on top
+of the client's per-read timeout: a server that drips its answer is a transient timeout, not a
+stalled run. The body is streamed and cut off at the size cap. Every connection is checked
+against the address policy at connect time (``crawlers.guarded_http``).
 """
 
 from __future__ import annotations
@@ -15,8 +20,12 @@ import feedparser
 import httpx
 
 from claimwatch.errors import PermanentFetchError, TransientFetchError
+from crawlers.addresses import resolve
+from crawlers.deadline import Deadline, fetch_deadline
+from crawlers.guarded_http import Resolver, guarded_transport
 from crawlers.urls import canonical_or_none, check_fetchable
 
+DEFAULT_FETCH_DEADLINE_S = 60.0
 HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
 
@@ -95,6 +104,7 @@ def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) 
 
 
 def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """The body as it streams in, decompressed, cut off at ``max_bytes``."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
@@ -105,6 +115,34 @@ def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     return b"".join(chunks)[:max_bytes]
 
 
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _raise_for_status(url: str, status: int) -> None:
+    if status == 429 or status >= 500:
+        raise TransientFetchError(url, f"HTTP {status}", status)
+    if status >= 400:
+        raise PermanentFetchError(url, f"HTTP {status}", status)
+
+
+def _at_hop(exc: PermanentFetchError, url: str) -> str:
+    """The reason of a refusal, naming the redirect hop it happened at (the address policy
+    names the host itself)."""
+    return exc.reason if exc.url == url or "://" not in exc.url else f"{exc.reason} (at {exc.url})"
+
+
+def _timeout_reason(deadline: Deadline, exc: httpx.TimeoutException) -> str:
+    if deadline.expired:
+        return f"timeout: no complete answer within the {deadline.seconds:g} s fetch deadline"
+    return f"timeout: {exc}"
+
+
 def fetch_feed(
     client: httpx.Client,
     url: str,
@@ -113,30 +151,32 @@ def fetch_feed(
     last_modified: str | None = None,
     max_bytes: int = 2_000_000,
     allow_private: bool = False,
+    deadline_s: float = DEFAULT_FETCH_DEADLINE_S,
 ) -> FeedResult:
-    """GET ``url`` conditionally and parse it. Raises Transient/PermanentFetchError."""
+    """GET ``url`` conditionally and parse it, within ``deadline_s`` seconds in all.
+    Raises Transient/PermanentFetchError, and nothing else whatever the URL or the server does."""
     check_fetchable(url, allow_private=allow_private)
-    headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    try:
-        with client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                return FeedResult(url, 304, etag=etag, last_modified=last_modified)
-            if response.status_code == 429 or response.status_code >= 500:
-                raise TransientFetchError(url, f"HTTP {response.status_code}", response.status_code)
-            if response.status_code >= 400:
-                raise PermanentFetchError(url, f"HTTP {response.status_code}", response.status_code)
-            content = _read_capped(response, max_bytes)
-            response_headers = {k.lower(): v for k, v in response.headers.items()}
-    except httpx.TooManyRedirects as exc:
-        raise PermanentFetchError(url, f"redirect loop: {exc}") from exc
-    except httpx.TimeoutException as exc:
-        raise TransientFetchError(url, f"timeout: {exc}") from exc
-    except httpx.TransportError as exc:
-        raise TransientFetchError(url, f"network error: {exc}") from exc
+    headers = _conditional_headers(etag, last_modified)
+    with fetch_deadline(deadline_s) as deadline:
+        try:
+            with client.stream("GET", url, headers=headers) as response:
+                if response.status_code == 304:
+                    return FeedResult(url, 304, etag=etag, last_modified=last_modified)
+                _raise_for_status(url, response.status_code)
+                content = _read_capped(response, max_bytes)
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+        except PermanentFetchError as exc:  # the URL or address policy, at a later hop
+            raise PermanentFetchError(url, _at_hop(exc, url)) from exc
+        except httpx.TooManyRedirects as exc:
+            raise PermanentFetchError(url, f"redirect loop: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise TransientFetchError(url, _timeout_reason(deadline, exc)) from exc
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise PermanentFetchError(url, f"refused: {exc}") from exc
+        except httpx.DecodingError as exc:
+            raise PermanentFetchError(url, f"undecodable body: {exc}") from exc
+        except httpx.TransportError as exc:
+            raise TransientFetchError(url, f"network error: {exc}") from exc
     result = parse_feed(content, url, response_headers)
     result.etag = response_headers.get("etag")
     result.last_modified = response_headers.get("last-modified")
@@ -146,9 +186,19 @@ def fetch_feed(
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 
 
-def http_client(user_agent: str, timeout_s: float, *, allow_private: bool = False) -> httpx.Client:
-    """The client feeds are read with: gzip, at most 5 redirects, the claimwatch User-Agent, and
-    the URL policy applied to every request, redirects included."""
+def http_client(
+    user_agent: str,
+    timeout_s: float,
+    *,
+    allow_private: bool = False,
+    resolver: Resolver = resolve,
+    mounts: dict[str, httpx.BaseTransport] | None = None,
+) -> httpx.Client:
+    """The client feeds are read with: gzip, at most 5 redirects, the claimwatch User-Agent, the
+    URL policy applied to every request (redirects included), and the address policy applied to
+    every connection (``crawlers.guarded_http``; ``resolver`` maps host names to addresses).
+    ``timeout_s`` bounds each connect and each read; ``fetch_feed`` adds the total deadline.
+    ``mounts`` routes some origins to other transports (tests stand in for public sites so)."""
 
     def refuse_disallowed(request: httpx.Request) -> None:
         check_fetchable(str(request.url), allow_private=allow_private)
@@ -159,4 +209,6 @@ def http_client(user_agent: str, timeout_s: float, *, allow_private: bool = Fals
         follow_redirects=True,
         max_redirects=5,
         event_hooks={"request": [refuse_disallowed]},
+        transport=guarded_transport(allow_private=allow_private, resolver=resolver),
+        mounts=mounts,
     )

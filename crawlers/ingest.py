@@ -15,15 +15,23 @@ from functools import partial
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import FetchError, TransientFetchError
-from crawlers.extract import extract_article
-from crawlers.feeds import FeedEntry, FeedResult, fetch_feed
+from crawlers.article_fields import (
+    clean_optional,
+    clean_text,
+    column_lengths,
+    primary_language,
+    too_long,
+)
+from crawlers.extract import ExtractedArticle, extract_article
+from crawlers.feeds import DEFAULT_FETCH_DEADLINE_S, FeedEntry, FeedResult, fetch_feed
 from crawlers.health import SourceHealth, record_failure, record_success
 from crawlers.job import CrawlFailure, FetchedPage
 from crawlers.sources import SourceConfig
-from crawlers.urls import canonicalize
+from crawlers.urls import canonicalize, url_problem
 from pipeline.language import detect_article_language
 from store.schema import Article, Source, utcnow
 
@@ -57,6 +65,8 @@ class FeedCounts:
     not_modified: int = 0
     failed: int = 0
     entries: dict[str, list[FeedEntry]] = field(default_factory=dict)
+    # Each changed feed's new ETag / Last-Modified, saved only once its entries are stored.
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     health: dict[str, SourceHealth] = field(default_factory=dict)
 
@@ -83,8 +93,14 @@ def read_feeds(
     max_bytes: int,
     allow_private: bool,
     retries: int,
+    deadline_s: float = DEFAULT_FETCH_DEADLINE_S,
 ) -> FeedCounts:
-    """Read every feed source; failures are recorded on the source and reported, never raised."""
+    """Read every feed source; failures are recorded on the source and reported, never raised.
+
+    A changed feed's validators are returned, not saved: ``save_feed_validators`` saves them in
+    the transaction that stores the entries' articles, so a run killed in between reads the
+    whole feed again next time instead of hearing "304 Not Modified" for entries it never
+    stored."""
     counts = FeedCounts()
     for source in (s for s in sources.values() if s.kind == "feed"):
         try:
@@ -96,6 +112,7 @@ def read_feeds(
                 last_modified=source.last_modified,
                 max_bytes=max_bytes,
                 allow_private=allow_private,
+                deadline_s=deadline_s,
             )
             result = fetch_with_retries(fetch, retries)
         except FetchError as exc:
@@ -117,13 +134,31 @@ def read_feeds(
         if result.not_modified:
             counts.not_modified += 1
             continue
-        source.etag, source.last_modified = result.etag, result.last_modified
+        counts.validators[source.name] = (result.etag, result.last_modified)
         counts.feeds_read += 1
         counts.entries[source.name] = result.entries
         if result.problem:
             health.problem = result.problem
             counts.problems.append(f"{source.name}: {result.problem}")
     return counts
+
+
+def save_feed_validators(
+    session: Session,
+    sources: dict[str, Source],
+    feeds: FeedCounts,
+    settled: set[str],
+) -> list[str]:
+    """Save the validators of every feed whose entries are all ``settled`` (stored, or fetched
+    and found to be no article, or refused for good), in the caller's transaction; returns the
+    feeds left to read in full again because some entry is still to be stored."""
+    unsettled = []
+    for name, (etag, last_modified) in feeds.validators.items():
+        if all(entry.url in settled for entry in feeds.entries.get(name, [])):
+            sources[name].etag, sources[name].last_modified = etag, last_modified
+        else:
+            unsettled.append(name)
+    return unsettled
 
 
 def record_update(article: Article, text: str, content_hash: str, title: str | None) -> None:
@@ -153,6 +188,15 @@ def known_urls(session: Session, entries: list[FeedEntry]) -> set[str]:
     return found
 
 
+@dataclass(frozen=True)
+class RefusedPage:
+    """A fetched page that could not be stored, and why."""
+
+    source: str
+    url: str
+    reason: str
+
+
 @dataclass
 class IngestCounts:
     pages: int = 0
@@ -164,6 +208,140 @@ class IngestCounts:
     problems: list[str] = field(default_factory=list)
     new_by_source: Counter[str] = field(default_factory=Counter)
     updated_by_source: Counter[str] = field(default_factory=Counter)
+    # Pages fetched but not stored (a field no column takes, a database error): each is also
+    # one line of ``problems``, and counts towards its source's ``pages_refused``.
+    refused: list[RefusedPage] = field(default_factory=list)
+    refused_by_source: Counter[str] = field(default_factory=Counter)
+
+    def count(self, source: str, outcome: str) -> None:
+        """Count one page's outcome: ``new``, ``updated``, ``duplicate`` or ``not_article``."""
+        if outcome == "new":
+            self.new += 1
+            self.new_by_source[source] += 1
+        elif outcome == "updated":
+            self.updated += 1
+            self.updated_by_source[source] += 1
+        elif outcome == "duplicate":
+            self.duplicates += 1
+        else:
+            self.not_articles += 1
+
+    def refuse(self, source: str, url: str, reason: str) -> None:
+        self.refused.append(RefusedPage(source, url, reason))
+        self.refused_by_source[source] += 1
+        shown = url if len(url) <= 200 else url[:200] + "…"
+        self.problems.append(f"{source}: {shown}: refused: {reason}")
+
+    def add_to_health(self, health: dict[str, SourceHealth]) -> None:
+        """Count each source's refused pages in its health for the run (``pages_refused``)."""
+        for name, refused in self.refused_by_source.items():
+            health.setdefault(name, SourceHealth()).pages_refused += refused
+
+
+class PageRefused(Exception):
+    """A fetched page that will not be stored; the message says why."""
+
+
+ARTICLE_COLUMN_LENGTHS = column_lengths(Article)
+# What one page's insert can raise on hostile content: database errors, and the driver's
+# encoding and value errors, which SQLAlchemy passes through unwrapped. Not the errors of a
+# database that is failing as a whole (disk full, connection lost: OperationalError,
+# InterfaceError): those fail the stage, which rolls back and is done again by the next run,
+# instead of refusing every page after the first for a reason that is not the page's.
+STORAGE_ERRORS = (SQLAlchemyError, UnicodeError, ValueError)
+DATABASE_FAILING = (OperationalError, InterfaceError)
+
+
+def _extract(page: FetchedPage, max_chars: int) -> ExtractedArticle | None:
+    try:
+        return extract_article(page.html, page.url, max_chars=max_chars)
+    except Exception as exc:  # a parser failing on hostile markup fails this page alone
+        raise PageRefused(f"extraction failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _new_article(extracted: ExtractedArticle, entry: FeedEntry | None, source: Source) -> Article:
+    """The row for a new article, every field cleaned and checked against its column."""
+    title = clean_optional(extracted.title or (entry.title if entry else None))
+    text = clean_text(extracted.text)
+    hint = extracted.html_lang or source.language
+    values: dict[str, object] = {
+        "url": extracted.url,
+        "content_hash": extracted.content_hash,
+        "title": title,
+        "published_at": extracted.published_at or (entry.published if entry else None),
+        "language": primary_language(detect_article_language(title, text, hint)),
+        "text": text,
+    }
+    problem = too_long(values, ARTICLE_COLUMN_LENGTHS)
+    if problem is not None:
+        raise PageRefused(problem)
+    return Article(source=source, **values)
+
+
+def _store_extracted(
+    session: Session, extracted: ExtractedArticle, entry: FeedEntry | None, source: Source
+) -> str:
+    """Store one extracted article; returns ``new``, ``updated`` or ``duplicate``."""
+    existing = session.scalar(select(Article).where(Article.url == extracted.url))
+    if existing is not None:
+        if existing.content_hash == extracted.content_hash:
+            return "duplicate"
+        record_update(existing, extracted.text, extracted.content_hash, extracted.title)
+        session.flush()
+        return "updated"
+    same_text = session.scalar(
+        select(Article.id).where(
+            Article.source_id == source.id, Article.content_hash == extracted.content_hash
+        )
+    )
+    if same_text is not None:
+        return "duplicate"
+    session.add(_new_article(extracted, entry, source))
+    session.flush()
+    return "new"
+
+
+def _database_reason(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    return f"the database refused it: {type(cause).__name__}: {first_line[:300]}"
+
+
+def _open_transaction(session: Session) -> None:
+    """Make sure the database transaction has begun before the first savepoint. Python's sqlite3
+    module begins one only at the first write; a SAVEPOINT issued before would itself be the
+    outermost transaction, and releasing it would commit the caller's work early."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver_connection = connection.connection.dbapi_connection
+    if driver_connection is not None and not driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _store_page(
+    session: Session,
+    page: FetchedPage,
+    source: Source,
+    feed_entries: dict[str, FeedEntry],
+    max_chars: int,
+) -> str:
+    """Extract and store one page in its own savepoint; returns its outcome. Raises
+    ``PageRefused``, and leaves the session as it was, when the page cannot be stored."""
+    extracted = _extract(page, max_chars)
+    if extracted is None:
+        return "not_article"
+    problem = url_problem(extracted.url)
+    if problem is not None:
+        raise PageRefused(f"url {problem}")
+    entry = feed_entries.get(canonicalize(page.url)) or feed_entries.get(extracted.url)
+    try:
+        with session.begin_nested():
+            return _store_extracted(session, extracted, entry, source)
+    except DATABASE_FAILING:
+        raise
+    except STORAGE_ERRORS as exc:
+        raise PageRefused(_database_reason(exc)) from exc
 
 
 def store_pages(
@@ -175,48 +353,16 @@ def store_pages(
     *,
     max_chars: int,
 ) -> IngestCounts:
-    """Extract and store every fetched page; record every failed one on its source's report."""
+    """Extract and store every fetched page; record every failed one on its source's report.
+    A page that cannot be stored is refused, counted and reported; the others are stored."""
     counts = IngestCounts(pages=len(pages), failures=len(failures))
     counts.problems += [f"{f.source}: {f.url}: {f.reason}" for f in failures]
+    _open_transaction(session)
     for page in pages:
-        extracted = extract_article(page.html, page.url, max_chars=max_chars)
-        if extracted is None:
-            counts.not_articles += 1
+        try:
+            outcome = _store_page(session, page, sources[page.source], feed_entries, max_chars)
+        except PageRefused as exc:
+            counts.refuse(page.source, page.url, str(exc))
             continue
-        entry = feed_entries.get(canonicalize(page.url)) or feed_entries.get(extracted.url)
-        source = sources[page.source]
-        existing = session.scalar(select(Article).where(Article.url == extracted.url))
-        if existing is not None:
-            if existing.content_hash != extracted.content_hash:
-                record_update(existing, extracted.text, extracted.content_hash, extracted.title)
-                counts.updated += 1
-                counts.updated_by_source[page.source] += 1
-            else:
-                counts.duplicates += 1
-            continue
-        same_text = session.scalar(
-            select(Article.id).where(
-                Article.source_id == source.id, Article.content_hash == extracted.content_hash
-            )
-        )
-        if same_text is not None:
-            counts.duplicates += 1
-            continue
-        title = extracted.title or (entry.title if entry else None)
-        session.add(
-            Article(
-                source=source,
-                url=extracted.url,
-                content_hash=extracted.content_hash,
-                title=title,
-                published_at=extracted.published_at or (entry.published if entry else None),
-                language=detect_article_language(
-                    title, extracted.text, extracted.html_lang or source.language
-                ),
-                text=extracted.text,
-            )
-        )
-        session.flush()
-        counts.new += 1
-        counts.new_by_source[page.source] += 1
+        counts.count(page.source, outcome)
     return counts

@@ -1,6 +1,8 @@
 """Scrapy downloader middleware that applies claimwatch's URL policy to every request, redirects
-included: http(s) only, no private or loopback hosts unless the crawl allows them, and never a
-host outside the request's source domains (``request.meta["claimwatch_domains"]``)."""
+included: valid http(s) URLs only, no private or loopback hosts (in any numeric spelling) unless
+the crawl allows them, and never a host outside the request's source domains
+(``request.meta["claimwatch_domains"]``). Names are checked again on the addresses they resolve
+to, when connecting (``crawlers.resolver``)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,17 @@
 """Entry point of the Scrapy process: ``python -m crawlers.scrapy_process JOB ITEMS STATS``.
 
 Scrapy's reactor cannot restart inside one process, so every crawl runs in a fresh process; the
-parent passes a ``CrawlJob`` as JSON and reads the pages back as JSON lines.
+parent passes a ``CrawlJob`` as JSON and reads the pages back as JSON lines. A crawl whose parent
+dies (a killed run) ends itself within a second: nobody would read what it fetched.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -23,6 +27,8 @@ def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
         {
             "USER_AGENT": job.user_agent,
             "ROBOTSTXT_OBEY": job.obey_robots,
+            # A total deadline per download (connection, headers and body), not per read:
+            # Scrapy cancels the download when it runs out.
             "DOWNLOAD_TIMEOUT": job.timeout_s,
             "DOWNLOAD_MAXSIZE": job.max_page_bytes,
             "DOWNLOAD_WARNSIZE": 0,
@@ -39,20 +45,47 @@ def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
             "TELNETCONSOLE_ENABLED": False,
             "LOG_LEVEL": "WARNING",
             "CLAIMWATCH_ALLOW_PRIVATE": job.allow_private,
-            "DOWNLOADER_MIDDLEWARES": {"crawlers.middleware.URLPolicyMiddleware": 50},
+            # The address policy where the connection is made: names resolving to private
+            # addresses are refused, and reported as refused rather than retried.
+            "TWISTED_DNS_RESOLVER": "crawlers.resolver.PublicAddressResolver",
+            "DOWNLOADER_MIDDLEWARES": {
+                "crawlers.middleware.URLPolicyMiddleware": 50,
+                "crawlers.address_middleware.PrivateAddressMiddleware": 560,
+            },
             "FEEDS": {str(items): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
             # A shared HTTP cache that revalidates (ETag / Last-Modified) as browsers do: start
             # pages, sitemaps and robots.txt that did not change cost a 304 the next night.
             "HTTPCACHE_ENABLED": job.cache_dir is not None,
             "HTTPCACHE_DIR": job.cache_dir or "httpcache",
             "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+            # Revalidate every page, as a browser's reload does: a page is only asked for when it
+            # is new, updated, or a start page, so a cached copy must never stand in for it
+            # unasked (heuristic freshness would hide an article edited overnight).
+            "DEFAULT_REQUEST_HEADERS": {
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                "Cache-Control": "max-age=0",
+            },
             "HTTPCACHE_GZIP": True,
             "HTTPCACHE_IGNORE_HTTP_CODES": [*range(400, 600)],
         }
     )
 
 
+def end_with_parent(parent: int, every_s: float = 1.0) -> threading.Thread:
+    """Watch the parent process; when it is gone (this process was handed to another), exit."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(3)
+
+    watcher = threading.Thread(target=watch, name="end-with-parent", daemon=True)
+    watcher.start()
+    return watcher
+
+
 def run(job_path: Path, items: Path, stats_path: Path) -> None:
+    end_with_parent(os.getppid())
     job = CrawlJob.from_json(job_path.read_text(encoding="utf-8"))
     process = CrawlerProcess(scrapy_settings(job, items), install_root_handler=True)
     crawler = process.create_crawler(PageSpider)

@@ -7,22 +7,38 @@ A crawl never leaves a source's ``domains`` (default: the host of its URL and th
 subdomains, less a leading ``www.``). Any URL may use the
 placeholder ``{demo}``, which only ``claimwatch demo`` resolves (to its 127.0.0.1 server); sources
 in the ``demo`` group are read by the demo alone.
+
+A source's URL must be a valid http(s) URL (``crawlers.urls.url_problem``: a host that parses, a
+valid port, at most 2,048 characters). ``claimwatch sources add`` refuses any other. A file that
+already holds one still loads: the entry is logged as an error naming the source and the field,
+and that source alone fails in every run until its URL is fixed.
 """
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from claimwatch.errors import ConfigError
 from crawlers.job import CrawlTarget
-from crawlers.urls import canonicalize, default_domain, default_scope
+from crawlers.urls import canonicalize, default_domain, default_scope, url_problem
 
 DEMO_PLACEHOLDER = "{demo}"
 DEMO_GROUP = "demo"
+KEEP_BAD_URL = "keep_bad_url"  # validation context: load an entry whose URL is invalid
+
+logger = logging.getLogger(__name__)
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")]
 
@@ -47,11 +63,16 @@ class SourceConfig(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        probe = value.replace(DEMO_PLACEHOLDER, "http://demo.invalid")
-        if not probe.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
+        problem = source_url_problem(value)
+        if problem is not None and not (info.context or {}).get(KEEP_BAD_URL):
+            raise ValueError(f"must be a valid http(s) URL: {problem}")
         return value
+
+    @property
+    def url_problem(self) -> str | None:
+        """Why this source's URL cannot be fetched at all, or None."""
+        return source_url_problem(self.url)
 
     @property
     def walked(self) -> bool:
@@ -82,11 +103,21 @@ class SourceConfig(BaseModel):
         if DEMO_PLACEHOLDER in url:
             raise ConfigError(f"source {self.name!r}: {DEMO_PLACEHOLDER} needs the demo server")
         domains = tuple(d.lower().strip(".") for d in self.domains) or (default_domain(url),)
+        domains = tuple(d for d in domains if d)  # none for a URL without a usable host
         if self.kind == "site":
             scope = tuple(canonicalize(s) for s in scope) or (default_scope(url),)
         elif self.kind == "sitemap":
             scope = tuple(canonicalize(s) for s in scope)
         return self.model_copy(update={"url": url, "scope": scope, "domains": domains})
+
+
+def source_url_problem(url: str) -> str | None:
+    """Why ``url`` is no valid source URL (``{demo}`` stands for an http URL), or None."""
+    return url_problem(url.replace(DEMO_PLACEHOLDER, "http://demo.invalid"))
+
+
+def _only_url_errors(error: ValidationError) -> bool:
+    return all(tuple(err["loc"]) == ("url",) for err in error.errors())
 
 
 def _describe(error: ValidationError, index: int, entry: object) -> str:
@@ -117,7 +148,12 @@ def parse_sources(text: str, origin: str = "sources.toml") -> list[SourceConfig]
         try:
             sources.append(SourceConfig.model_validate(entry))
         except ValidationError as exc:
-            problems.append(_describe(exc, index, entry))
+            if _only_url_errors(exc):
+                sources.append(
+                    _load_with_bad_url(entry, f"{origin}: {_describe(exc, index, entry)}")
+                )
+            else:
+                problems.append(_describe(exc, index, entry))
     names = [s.name for s in sources]
     problems += [
         f"source name {n!r} is used twice" for n in sorted({n for n in names if names.count(n) > 1})
@@ -125,6 +161,12 @@ def parse_sources(text: str, origin: str = "sources.toml") -> list[SourceConfig]
     if problems:
         raise ConfigError(f"{origin}: " + " | ".join(problems))
     return sources
+
+
+def _load_with_bad_url(entry: Any, problem: str) -> SourceConfig:
+    """An entry whose only fault is its URL: kept, so that its source fails alone in a run."""
+    logger.error("%s; this source fails until its URL is fixed", problem)
+    return SourceConfig.model_validate(entry, context={KEEP_BAD_URL: True})
 
 
 def load_sources(path: Path) -> list[SourceConfig]:

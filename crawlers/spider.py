@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from crawlers.job import CrawlJob, CrawlTarget
 from crawlers.sitemaps import parse_sitemap, recent
-from crawlers.urls import canonical_or_none, canonicalize, in_domains, in_scope
+from crawlers.urls import canonical_or_none, canonicalize, in_domains, in_scope, url_problem
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_SITEMAP_DEPTH = 2  # an index of indexes, then URL sets
@@ -36,6 +36,10 @@ class PageSpider(Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for target in self.job.targets:
+            problem = url_problem(target.url)
+            if problem is not None:  # a bad URL in the sources file fails its source alone
+                yield self._failure(target, target.url, f"refused: {problem}", None)
+                continue
             canonical = canonicalize(target.url)
             hub = target.follow or target.sitemap
             if not hub and canonical in self.seen:

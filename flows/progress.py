@@ -14,14 +14,19 @@ logger = logging.getLogger("claimwatch.flows")
 class Progress(Protocol):
     def start(self, stage: str) -> None: ...
 
+    def update(self, stage: str, message: str) -> None: ...
+
     def finish(self, stage: str, summary: str, seconds: float) -> None: ...
 
 
 class LogProgress:
-    """Writes one log line per finished stage."""
+    """Writes one log line when a stage starts, moves on, and finishes."""
 
     def start(self, stage: str) -> None:
-        logger.debug("%s…", stage)
+        logger.info("%s…", stage)
+
+    def update(self, stage: str, message: str) -> None:
+        logger.info("%s: %s", stage, message)
 
     def finish(self, stage: str, summary: str, seconds: float) -> None:
         logger.info("%s: %s (%.1f s)", stage, summary, seconds)

@@ -34,6 +34,7 @@ class RunReport:
     top_items: list[TopItem] = field(default_factory=list)
     queue_total: int = 0
     failing_sources: list[dict[str, Any]] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # what this run picked up from killed ones
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

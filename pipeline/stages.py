@@ -6,19 +6,23 @@ own), reads what the previous stage stored, and returns counts for the run repor
     cluster_claims     on-topic claims → near-duplicate clusters (outlets, languages, dates)
     flag_clusters      clusters repeating a narrative → queue items with explanations
 
-``analyse_new_articles`` runs them in order, each in its own transaction.
+``analyse_new_articles`` runs them in order over batches of articles, one transaction a batch:
+an article's claims, their narrative matches, their cluster membership, the queue items they
+touched and the article's "analysed" mark commit together or not at all, so a run killed at any
+point leaves either a whole batch or nothing, and the next run redoes only what is missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.embedder import Embedder
@@ -33,7 +37,7 @@ from pipeline.segment import split_sentences
 from rebuttals.retrieval import LibraryIndex, build_library_index
 from review.queue import SuggestedSnippet, upsert_item
 from store.db import session_scope
-from store.schema import Article, Claim, Cluster, QueueItem, utcnow
+from store.schema import Article, Claim, Cluster, QueueItem, Source, utcnow
 
 CLUSTER_WINDOW_DAYS = 120
 
@@ -65,11 +69,27 @@ class AnalysisCounts:
     sentences: int = 0
     claims: int = 0
     on_topic: int = 0
+    revised: int = 0  # articles analysed again after their outlet changed them
+    removed: int = 0  # claims a revision no longer carries (kept, marked removed)
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> sentences not kept
     claim_ids: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     def drop(self, reason: str, count: int = 1) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + count
+
+    def add(self, other: AnalysisCounts) -> None:
+        """Add another batch's counts to these."""
+        self.articles += other.articles
+        self.sentences += other.sentences
+        self.claims += other.claims
+        self.on_topic += other.on_topic
+        self.revised += other.revised
+        self.removed += other.removed
+        for reason, count in other.dropped.items():
+            self.drop(reason, count)
+        self.claim_ids += other.claim_ids
+        self.problems += other.problems
 
 
 @dataclass(frozen=True)
@@ -80,23 +100,52 @@ class _Candidate:
     language: str | None
 
 
-def _candidates(article: Article, counts: AnalysisCounts, max_claims: int) -> list[_Candidate]:
-    """The sentences of ``article`` worth embedding; every other one is counted with a reason."""
-    texts = ([article.title] if article.title else []) + [
+def _sentences(article: Article) -> list[str]:
+    return ([article.title] if article.title else []) + [
         s.text for s in split_sentences(article.text, article.language)
     ]
+
+
+def _mark_removed(article: Article, texts: list[str], counts: AnalysisCounts) -> None:
+    """Claims of an earlier revision that this one no longer carries are marked, never deleted;
+    a sentence that comes back is unmarked."""
+    present, now = set(texts), utcnow()
+    for claim in article.claims:
+        if claim.text in present:
+            claim.removed_at = None
+        elif claim.removed_at is None:
+            claim.removed_at = now
+            counts.removed += 1
+
+
+def _candidates(article: Article, counts: AnalysisCounts, max_claims: int) -> list[_Candidate]:
+    """The sentences of ``article`` worth embedding; every other one is counted with a reason.
+
+    A first analysis numbers claims by sentence (0 is the title). A revision keeps the claims
+    it still carries, marks the ones it dropped, and gives each new sentence the next free
+    position, so no position is ever used twice."""
+    try:
+        texts = _sentences(article)
+    except Exception as exc:  # one unreadable article must not stop the batch
+        counts.problems.append(f"article {article.url}: not analysed: {exc!r}"[:500])
+        counts.drop("article_unreadable")
+        return []
     counts.sentences += len(texts)
-    known = {claim.text for claim in article.claims}  # an updated article: only what is new
+    known = {claim.text for claim in article.claims}
+    if known:
+        counts.revised += 1
+        _mark_removed(article, texts, counts)
+    next_free = max((claim.position for claim in article.claims), default=-1) + 1
     kept: list[_Candidate] = []
-    for position, text in enumerate(texts):
+    for index, text in enumerate(texts):
         reason = "already_analysed" if text in known else prefilter(text)
         if reason is None and len(kept) >= max_claims:
             reason = "over_article_limit"
         if reason is not None:
             counts.drop(reason)
             continue
-        language = sentence_language(text, article.language)
-        kept.append(_Candidate(article, position, text, language))
+        position = index if not known else next_free + len(kept)
+        kept.append(_Candidate(article, position, text, sentence_language(text, article.language)))
     return kept
 
 
@@ -105,14 +154,16 @@ def analyse_articles(
     embedder: Embedder,
     heads: SentenceHeads,
     *,
+    article_ids: list[int] | None = None,
     max_claims_per_article: int = 200,
 ) -> AnalysisCounts:
-    """Split every not-yet-analysed article into sentences and store the check-worthy ones as
-    claims, with their topic and check-worthiness scores."""
+    """Split the not-yet-analysed articles (those of ``article_ids``, or all) into sentences and
+    store the check-worthy ones as claims, with their topic and check-worthiness scores."""
     counts = AnalysisCounts()
-    articles = list(
-        session.scalars(select(Article).where(Article.analysed_at.is_(None)).order_by(Article.id))
-    )
+    query = select(Article).where(Article.analysed_at.is_(None)).order_by(Article.id)
+    if article_ids is not None:
+        query = query.where(Article.id.in_(article_ids))
+    articles = list(session.scalars(query.options(selectinload(Article.claims))))
     candidates = [
         c for article in articles for c in _candidates(article, counts, max_claims_per_article)
     ]
@@ -295,6 +346,63 @@ class FlagCounts:
     flagged: int = 0
     created: int = 0
     updated: int = 0
+    held_back: int = 0  # flagged, but past the run's or the source's cap on new items
+    held_back_by_source: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: FlagCounts) -> None:
+        """Add another batch's counts to these."""
+        self.clusters_checked += other.clusters_checked
+        self.flagged += other.flagged
+        self.created += other.created
+        self.updated += other.updated
+        self.held_back += other.held_back
+        self.held_back_by_source.update(other.held_back_by_source)
+
+
+NIGHT = dt.timedelta(hours=24)
+
+
+@dataclass
+class QueueBudget:
+    """How many new queue items may still be added, in all and per source, over the last 24
+    hours: a flood (one outlet publishing hundreds of near-identical claims) is counted and
+    reported, not queued, and a run that resumes a killed one shares its night's budget. Items
+    already in the queue are refreshed whatever the budget."""
+
+    per_night: int | None = None
+    per_source: int | None = None
+    created: int = 0
+    created_by_source: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def for_night(
+        cls, session: Session, per_night: int | None, per_source: int | None
+    ) -> QueueBudget:
+        """The budget left after the items created in the last 24 hours (an item counts for
+        every source that carried it)."""
+        since = utcnow() - NIGHT
+        created = session.scalar(
+            select(func.count()).select_from(QueueItem).where(QueueItem.created_at >= since)
+        )
+        by_source = session.execute(
+            select(Source.name, func.count(distinct(QueueItem.id)))
+            .join(Claim, Claim.cluster_id == QueueItem.cluster_id)
+            .join(Article, Article.id == Claim.article_id)
+            .join(Source, Source.id == Article.source_id)
+            .where(QueueItem.created_at >= since)
+            .group_by(Source.name)
+        )
+        counts = Counter({name: int(count) for name, count in by_source.tuples()})
+        return cls(per_night, per_source, int(created or 0), counts)
+
+    def allows(self, source: str) -> bool:
+        return (self.per_night is None or self.created < self.per_night) and (
+            self.per_source is None or self.created_by_source[source] < self.per_source
+        )
+
+    def take(self, source: str) -> None:
+        self.created += 1
+        self.created_by_source[source] += 1
 
 
 def _already_decided(session: Session, cluster: Cluster) -> bool:
@@ -313,6 +421,7 @@ def _queue_cluster(
     cluster: Cluster,
     library: LibraryIndex,
     heads: SentenceHeads,
+    budget: QueueBudget,
     *,
     model_version: str,
     dimension: int,
@@ -333,6 +442,10 @@ def _queue_cluster(
     if not scored:
         return None
     claim, match, flag = max(scored, key=lambda s: s[2].score)
+    source = claim.article.source.name
+    is_new = session.scalar(select(QueueItem.id).where(QueueItem.cluster_id == cluster.id)) is None
+    if is_new and not budget.allows(source):
+        return f"held_back:{source}"
     retrieval = library.snippets.rank(
         claim.text,
         claim.language,
@@ -371,6 +484,8 @@ def _queue_cluster(
         for c in retrieval.references + retrieval.drafts
     ]
     suggestions = [SuggestedSnippet(c.snippet_id, c.score) for c in retrieval.references]
+    if is_new:
+        budget.take(source)
     return upsert_item(
         session,
         cluster=cluster,
@@ -392,9 +507,12 @@ def flag_clusters(
     *,
     model_version: str,
     dimension: int,
+    budget: QueueBudget | None = None,
 ) -> FlagCounts:
-    """Queue (or refresh) every touched cluster that repeats a narrative, with its explanation."""
+    """Queue (or refresh) every touched cluster that repeats a narrative, with its explanation;
+    new items only while ``budget`` (no limit when None) allows."""
     counts = FlagCounts()
+    budget = budget or QueueBudget()
     clusters = session.scalars(
         select(Cluster)
         .where(Cluster.id.in_(cluster_ids), Cluster.narrative_id.is_not(None))
@@ -405,77 +523,159 @@ def flag_clusters(
     for cluster in clusters:
         counts.clusters_checked += 1
         outcome = _queue_cluster(
-            session, cluster, library, heads, model_version=model_version, dimension=dimension
+            session,
+            cluster,
+            library,
+            heads,
+            budget,
+            model_version=model_version,
+            dimension=dimension,
         )
         if outcome is None:
             continue
         counts.flagged += 1
+        if outcome.startswith("held_back:"):
+            counts.held_back += 1
+            counts.held_back_by_source[outcome.removeprefix("held_back:")] += 1
         counts.created += outcome == "created"
         counts.updated += outcome == "updated"
     return counts
 
 
-@dataclass(frozen=True)
+@dataclass
 class Analysis:
-    """What one analysis of the new articles produced, stage by stage."""
+    """What one analysis of the new articles produced, stage by stage, over all its batches."""
 
-    claims: AnalysisCounts
-    matched: int
-    clusters: ClusterCounts
-    flags: FlagCounts
+    claims: AnalysisCounts = field(default_factory=AnalysisCounts)
+    matched: int = 0
+    clusters: ClusterCounts = field(default_factory=ClusterCounts)
+    flags: FlagCounts = field(default_factory=FlagCounts)
+    batches: int = 0
+
+    def add(self, other: Analysis) -> None:
+        """Add another batch's results to these."""
+        self.claims.add(other.claims)
+        self.matched += other.matched
+        self.clusters.new_clusters += other.clusters.new_clusters
+        self.clusters.grown_clusters += other.clusters.grown_clusters
+        self.clusters.cluster_ids += other.clusters.cluster_ids
+        self.flags.add(other.flags)
+        self.batches += other.batches
 
 
 Stage = Callable[[str, Callable[[], Any]], Any]
+BatchDone = Callable[[int, int, "Analysis"], None]  # (articles done, articles in all, so far)
 
 
 def _untimed(_name: str, call: Callable[[], Any]) -> Any:
     return call()
 
 
-def analyse_new_articles(
-    engine: Engine,
-    embedder: Embedder,
-    heads: SentenceHeads,
-    centring: LanguageCentring,
+def _ignore_batch(_done: int, _total: int, _so_far: Analysis) -> None:
+    return None
+
+
+def pending_article_ids(session: Session) -> list[int]:
+    """The articles not analysed yet (new, revised, or left by a run that was killed)."""
+    return list(
+        session.scalars(
+            select(Article.id).where(Article.analysed_at.is_(None)).order_by(Article.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AnalysisModels:
+    """What the analysis runs with: the embedder, the heads, the language centring."""
+
+    embedder: Embedder
+    heads: SentenceHeads
+    centring: LanguageCentring
+
+
+def analyse_batch(
+    session: Session,
+    article_ids: list[int],
+    models: AnalysisModels,
+    library: LibraryIndex,
     thresholds: Thresholds,
-    *,
+    budget: QueueBudget,
     stage: Stage = _untimed,
 ) -> Analysis:
-    """Every stage over the articles not analysed yet, each in its own transaction; ``stage``
-    wraps each one (``stage(name, call)``), e.g. to time it."""
-    model = {"dimension": embedder.dimension}
+    """Every stage over one batch of articles, in the caller's transaction."""
+    embedder, heads = models.embedder, models.heads
+    dimension, version = embedder.dimension, embedder.version
+    claims = stage(
+        "analyse", lambda: analyse_articles(session, embedder, heads, article_ids=article_ids)
+    )
+    matched = stage(
+        "match",
+        lambda: match_claims(
+            session,
+            claims.claim_ids,
+            library.narratives,
+            heads,
+            thresholds,
+            dimension=embedder.dimension,
+        ),
+    )
+    clusters = stage(
+        "cluster",
+        lambda: cluster_claims(
+            session,
+            claims.claim_ids,
+            thresholds,
+            models.centring,
+            dimension=dimension,
+            model_version=version,
+        ),
+    )
+    flags = stage(
+        "flag",
+        lambda: flag_clusters(
+            session,
+            clusters.cluster_ids,
+            library,
+            heads,
+            budget=budget,
+            dimension=dimension,
+            model_version=version,
+        ),
+    )
+    return Analysis(claims, matched, clusters, flags, batches=1)
+
+
+def analyse_new_articles(
+    engine: Engine,
+    models: AnalysisModels,
+    thresholds: Thresholds,
+    *,
+    batch_size: int = 100,
+    budget: QueueBudget | None = None,
+    stage: Stage = _untimed,
+    on_batch: BatchDone = _ignore_batch,
+) -> Analysis:
+    """Every stage over the articles not analysed yet, ``batch_size`` articles a transaction, in
+    article order; ``stage`` wraps each stage of each batch (``stage(name, call)``, e.g. to time
+    it) and ``on_batch`` hears of every committed batch."""
     with session_scope(engine) as session:
-        claims = stage("analyse", lambda: analyse_articles(session, embedder, heads))
-    with session_scope(engine) as session:
-        library = stage("library", lambda: build_library_index(session, embedder))
-        matched = stage(
-            "match",
-            lambda: match_claims(
-                session, claims.claim_ids, library.narratives, heads, thresholds, **model
-            ),
-        )
-    with session_scope(engine) as session:
-        clusters = stage(
-            "cluster",
-            lambda: cluster_claims(
+        pending = pending_article_ids(session)
+        if not pending:
+            return Analysis()
+        library = stage("library", lambda: build_library_index(session, models.embedder))
+    budget = budget or QueueBudget()
+    total = Analysis()
+    for start in range(0, len(pending), batch_size):
+        with session_scope(engine) as session:
+            batch = analyse_batch(
                 session,
-                claims.claim_ids,
-                thresholds,
-                centring,
-                model_version=embedder.version,
-                **model,
-            ),
-        )
-    with session_scope(engine) as session:
-        flags = stage(
-            "flag",
-            lambda: flag_clusters(
-                session,
-                clusters.cluster_ids,
+                pending[start : start + batch_size],
+                models,
                 library,
-                heads,
-                model_version=embedder.version,
-                **model,
-            ),
-        )
-    return Analysis(claims, matched, clusters, flags)
+                thresholds,
+                budget,
+                stage,
+            )
+        total.add(batch)
+        on_batch(min(start + batch_size, len(pending)), len(pending), total)
+    return total

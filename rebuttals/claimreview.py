@@ -7,12 +7,20 @@ as an ``appearance`` (its outlet as publisher) and the earliest as ``firstAppear
 author is the desk (an organisation from the settings), never a person, and no author of the
 claim is named: claimwatch tracks what was published, not who wrote it. The review body and
 citations come from the snippets the reviewer chose (the draft rebuttal's), when there are any.
+
+ClaimReview is meant to be pasted into a page inside ``<script type="application/ld+json">``, and
+its text is crawled, so ``json_ld`` (the only way claimwatch writes it: API, CLI, pulls) escapes
+``<``, ``>``, ``&``, U+2028 and U+2029 as ``\u003c``-style escapes: a headline holding
+``</script><script>…`` stays data, and the JSON means exactly the same. Every ``url`` in a review
+must be an http(s) address; anything else (``javascript:``, ``data:``…) is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,10 +31,49 @@ from rebuttals.draft import chosen_snippets, claim_of
 from review.queue import get_item
 from store.schema import Claim, Cluster, Narrative, QueueItem
 
+ESCAPED_IN_SCRIPT = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    }
+)
 RATINGS = {  # decision -> (ratingValue on 1..5, textual rating)
     "misleading": (2, "Misleading"),
     "accurate": (5, "Accurate"),
 }
+
+
+def json_ld(data: Any, *, indent: int | None = None) -> str:
+    """``data`` as JSON text that is safe inside an HTML ``<script>`` element (the same data:
+    these characters only occur inside JSON strings, where the escapes mean the same)."""
+    return json.dumps(data, ensure_ascii=False, indent=indent).translate(ESCAPED_IN_SCRIPT)
+
+
+def is_web_address(url: str) -> bool:
+    """An absolute http(s) URL with a host, and nothing a browser would strip or reinterpret."""
+    if not url or url != url.strip() or any(ord(c) < 32 or c == "\x7f" for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def check_urls(node: Any, where: str = "ClaimReview") -> None:
+    """Refuse a review with a ``url`` that is not an http(s) address (names the field)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{where}.{key}"
+            if key == "url" and not (isinstance(value, str) and is_web_address(value)):
+                raise LibraryError(f"{path} must be an http(s) address, not {value!r}")
+            check_urls(value, path)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            check_urls(value, f"{where}[{index}]")
 
 
 def _appearance(claim: Claim) -> dict[str, Any]:
@@ -55,7 +102,9 @@ def claim_review(
     session: Session, item_id: int, settings: Settings, *, url: str | None = None
 ) -> dict[str, Any]:
     """The ClaimReview of decided item ``item_id``; ``url`` is where the fact-check is published
-    (default: the item's page in the web app)."""
+    (default: the item's page in the web app); it must be an http(s) address."""
+    if url is not None and not is_web_address(url):
+        raise LibraryError(f"the ClaimReview's url must be an http(s) address, not {url!r}")
     item = get_item(session, item_id)
     if item.decision not in RATINGS:
         raise LibraryError(
@@ -112,6 +161,7 @@ def claim_review(
             }
             for source in cited.values()
         ]
+    check_urls(review)
     return review
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import LibraryError
 from claimwatch.settings import Settings
-from rebuttals.claimreview import claim_review, reviewable_items
+from rebuttals.claimreview import claim_review, json_ld, reviewable_items
 from rebuttals.csvio import snippets_to_csv
 from rebuttals.library import FORMAT
 from rebuttals.versions import snippet_state
@@ -131,7 +131,7 @@ def pull(
             session, narrative=narrative, language=language, decided_since=updated_since
         )
         reviews = [claim_review(session, item, settings) for item in items]
-        text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
+        text = json_ld(reviews, indent=2) + "\n"
         return Pulled(text, MEDIA_TYPES[format], len(reviews))
     snippets = select_snippets(
         session,

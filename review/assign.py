@@ -3,18 +3,22 @@ assignments.
 
 ``next_item`` gives a reviewer the item they already hold, else the open (``new``) item of
 highest priority that nobody holds (or whose lock expired) and that is assigned to nobody or to
-them, items assigned to them first; it locks it for them until ``now + lock``. Two reviewers never
-get the same item: on PostgreSQL the candidate row is read ``FOR UPDATE SKIP LOCKED``, so
-concurrent reviewers pass over each other's rows; on SQLite, which runs one writer at a time, the
-lock is taken by a conditional UPDATE that succeeds only if the row is still free, and a reviewer
-who loses the race tries the next candidate. A decision releases the lock.
+them, items assigned to them first; it locks it for them until ``now + lock``. The lock is taken
+by one conditional statement, ``UPDATE … WHERE id = (the top free item) AND it is still free
+RETURNING id``, so the choice and the lock happen together: on SQLite the statement runs under
+the database's single write lock (it sees every lock taken before it); on PostgreSQL the inner
+SELECT reads ``FOR UPDATE SKIP LOCKED``, so concurrent reviewers pass over each other's rows. Two
+reviewers never get the same item, and "nothing left" is said only when no free item exists: if
+the statement takes nothing while a free item is still visible (it was locked by a concurrent
+reviewer at that instant), it tries again. A decision releases the lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import QueueError
@@ -23,7 +27,8 @@ from store.audit import record
 from store.schema import QueueItem, utcnow
 
 DEFAULT_LOCK = dt.timedelta(minutes=20)
-ATTEMPTS = 20
+RETRIES = 50  # tries while a free item is visible but locked by concurrent reviewers
+RETRY_PAUSE_S = 0.002
 
 
 def _free(reviewer: str, now: dt.datetime) -> ColumnElement[bool]:
@@ -51,23 +56,40 @@ def held_item(session: Session, reviewer: str, now: dt.datetime | None = None) -
     )
 
 
-def _candidates(session: Session, reviewer: str, now: dt.datetime, skip_locked: bool) -> list[int]:
-    """Free items assigned to the reviewer, then free unassigned ones, by priority. Each query
-    walks the (status, priority) index from the top, so it stays fast on a long queue."""
-    found: list[int] = []
-    for assigned in (QueueItem.assigned_to == reviewer, QueueItem.assigned_to.is_(None)):
-        query = (
-            select(QueueItem.id)
-            .where(_free(reviewer, now), assigned)
-            .order_by(QueueItem.priority.desc(), QueueItem.id.desc())
-            .limit(1 if skip_locked else ATTEMPTS)
-        )
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        found += session.scalars(query)
-        if found:
-            return found
-    return found
+def _top_free(
+    reviewer: str, now: dt.datetime, mine: ColumnElement[bool], skip_locked: bool
+) -> Select[tuple[int]]:
+    """The id of the highest-priority free item among ``mine`` (walks the (status, priority)
+    indexes from the top, so it stays fast on a long queue)."""
+    query = (
+        select(QueueItem.id)
+        .where(_free(reviewer, now), mine)
+        .order_by(QueueItem.priority.desc(), QueueItem.id.desc())
+        .limit(1)
+    )
+    return query.with_for_update(skip_locked=True) if skip_locked else query
+
+
+def _take_top(
+    session: Session, reviewer: str, now: dt.datetime, lock: dt.timedelta, mine: ColumnElement[bool]
+) -> int | None:
+    """Lock the top free item among ``mine`` for ``reviewer`` in one statement (``None``: none
+    was free, or the one chosen was taken at that instant)."""
+    skip_locked = session.get_bind().dialect.name == "postgresql"
+    chosen = _top_free(reviewer, now, mine, skip_locked).scalar_subquery()
+    return session.execute(
+        update(QueueItem)
+        .where(QueueItem.id == chosen, _free(reviewer, now))
+        .values(assignee=reviewer, lock_expires_at=now + lock)
+        .returning(QueueItem.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+
+
+def _any_free(session: Session, reviewer: str, now: dt.datetime, mine: ColumnElement[bool]) -> bool:
+    return (
+        session.scalar(select(QueueItem.id).where(_free(reviewer, now), mine).limit(1)) is not None
+    )
 
 
 def next_item(
@@ -82,17 +104,15 @@ def next_item(
     held = held_item(session, reviewer, now)
     if held is not None:
         return held
-    skip_locked = session.get_bind().dialect.name == "postgresql"
-    for item_id in _candidates(session, reviewer, now, skip_locked):
-        taken = session.execute(
-            update(QueueItem)
-            .where(QueueItem.id == item_id, _free(reviewer, now))
-            .values(assignee=reviewer, lock_expires_at=now + lock)
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            session.expire_all()  # loaded items must see the new lock
-            return item_id
+    for mine in (QueueItem.assigned_to == reviewer, QueueItem.assigned_to.is_(None)):
+        for attempt in range(RETRIES):
+            taken = _take_top(session, reviewer, now, lock, mine)
+            if taken is not None:
+                session.expire_all()  # loaded items must see the new lock
+                return taken
+            if not _any_free(session, reviewer, now, mine):
+                break
+            time.sleep(RETRY_PAUSE_S * (attempt + 1))  # a concurrent reviewer is taking it
     return None
 
 

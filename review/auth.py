@@ -4,10 +4,15 @@ Roles grow by inclusion: a ``reviewer`` triages the queue; an ``editor`` also ma
 rebuttal library; an ``admin`` also manages users and tokens. An API token acts as its user. A
 token is 32 random bytes (URL-safe text, prefixed ``cw_``); only its SHA-256 is stored, so it is
 shown once, when created, and a lost token is revoked and replaced, never recovered.
+
+A signed-in browser holds a web session: a random id in its (signed) cookie, of which only the
+SHA-256 is stored with an expiry. Signing out deletes it; a new password or deactivating the user
+deletes every session of that user, so a copied cookie stops working at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,12 +20,12 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import AuthError
 from store.audit import record
-from store.schema import ApiToken, User, utcnow
+from store.schema import ApiToken, User, WebSession, utcnow
 
 ROLES = ("reviewer", "editor", "admin")
 TOKEN_PREFIX = "cw_"
@@ -139,6 +144,7 @@ def set_password(session: Session, username: str, password: str, *, actor: str) 
         raise AuthError(f"a password has at least {MIN_PASSWORD} characters")
     user = get_user(session, username)
     user.password_hash = _hasher().hash(password)
+    ended = end_sessions_of(session, user)
     record(
         session,
         actor=actor,
@@ -146,7 +152,26 @@ def set_password(session: Session, username: str, password: str, *, actor: str) 
         entity="user",
         entity_id=user.id,
         before=None,
-        after={"username": username},
+        after={"username": username, "sessions_ended": ended},
+    )
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str) -> None:
+    """Let a user sign in again, or stop them: a deactivated user's sessions end at once and
+    their API tokens stop working (``user_for_token`` checks the user is active)."""
+    user = get_user(session, username)
+    if user.active == active:
+        return
+    user.active = active
+    ended = 0 if active else end_sessions_of(session, user)
+    record(
+        session,
+        actor=actor,
+        action="activate" if active else "deactivate",
+        entity="user",
+        entity_id=user.id,
+        before={"active": not active},
+        after={"active": active, "sessions_ended": ended},
     )
 
 
@@ -164,3 +189,37 @@ def authenticate(session: Session, username: str, password: str) -> User:
     if _hasher().check_needs_rehash(stored):
         user.password_hash = _hasher().hash(password)
     return user
+
+
+def start_session(session: Session, user: User, lifetime: dt.timedelta) -> str:
+    """A new web session for ``user``, valid for ``lifetime``; returns the id for the cookie
+    (stored only as its SHA-256). Expired sessions of every user are cleared on the way."""
+    now = utcnow()
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(user=user, token_hash=_digest(token), expires_at=now + lifetime))
+    session.flush()
+    return token
+
+
+def session_user(session: Session, token: str) -> User | None:
+    """The active user of an unexpired web session (``None``: ended, expired or unknown)."""
+    row = session.scalar(
+        select(WebSession)
+        .where(WebSession.token_hash == _digest(token), WebSession.expires_at > utcnow())
+        .options(selectinload(WebSession.user))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def end_session(session: Session, token: str) -> None:
+    """Sign one browser out: its session no longer exists (a copy of the cookie is useless)."""
+    session.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
+
+
+def end_sessions_of(session: Session, user: User) -> int:
+    """End every web session of ``user`` (after a new password or deactivation); how many."""
+    ended = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return int(ended.rowcount)  # type: ignore[attr-defined]

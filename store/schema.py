@@ -181,6 +181,9 @@ class Claim(Base):
     flag_score: Mapped[float | None]
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when a later revision of the article no longer carries the sentence: the claim stays
+    # (with its cluster and decisions) as evidence of what was published.
+    removed_at: Mapped[dt.datetime | None]
 
     article: Mapped[Article] = relationship(back_populates="claims")
     cluster: Mapped[Cluster | None] = relationship(back_populates="claims")
@@ -401,7 +404,26 @@ class Run(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    # running, completed, completed_with_problems, failed, interrupted (killed, closed by the next run)
+    status: Mapped[str] = mapped_column(String(30), default="running")
+    host: Mapped[str | None] = mapped_column(String(255))  # where the run's process ran
+    pid: Mapped[int | None]  # its process id, to clean up after a killed run
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     errors: Mapped[list[Any]] = mapped_column(default=list)
     timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class WebSession(Base):
+    """A signed-in browser session. The cookie carries a random id; only its SHA-256 is stored,
+    so the server can end the session: signing out, a new password or deactivating the user
+    deletes its rows, and a replayed cookie no longer signs anyone in."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()

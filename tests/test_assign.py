@@ -1,20 +1,22 @@
 """Handing out items: "next item" never gives two reviewers the same item, even when they ask at
-the same moment (SQLite and PostgreSQL), locks expire, a decision releases them, and assigned
-items go only to their reviewer."""
+the same moment (SQLite and PostgreSQL), finds a free item whenever one exists (however many were
+taken while it waited), locks expire, a decision releases them, and assigned items go only to
+their reviewer."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from review.assign import assign, held_item, next_item, release
 from review.queue import QueueFilter, decide
-from store.db import make_engine, session_scope
+from store.db import make_engine, session_factory, session_scope
 from store.migrate import upgrade
 from store.schema import QueueItem, utcnow
 from tests.factories import flagged_item
@@ -109,3 +111,76 @@ def test_twenty_reviewers_at_once_on_postgres(postgres_url: str) -> None:
         check_race(engine, make_items)
     finally:
         engine.dispose()
+
+
+def check_next_looks_past_items_taken_while_it_waited(engine: Engine) -> None:
+    """Another reviewer's transaction takes the top 30 items and commits only after "next" has
+    started waiting for it; "next" must still find the 31st, not say that nothing is left."""
+    items = make_items(engine, 40)
+    other = session_factory(engine)()
+    other.execute(
+        update(QueueItem)
+        .where(QueueItem.id.in_(items[:30]))
+        .values(assignee="bao", lock_expires_at=utcnow() + dt.timedelta(hours=1))
+    )
+    taken: list[int | None] = []
+
+    def ana() -> None:
+        with session_scope(engine) as session:
+            taken.append(next_item(session, "ana"))
+
+    thread = threading.Thread(target=ana)
+    thread.start()
+    time.sleep(0.5)  # ana has read the queue and waits for the other transaction
+    other.commit()
+    other.close()
+    thread.join(timeout=30)
+    assert taken == [items[30]]
+
+
+def test_next_looks_past_items_taken_while_it_waited_on_sqlite(engine: Engine) -> None:
+    check_next_looks_past_items_taken_while_it_waited(engine)
+
+
+@pytest.mark.postgres
+def test_next_looks_past_items_taken_while_it_waited_on_postgres(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        check_next_looks_past_items_taken_while_it_waited(engine)
+    finally:
+        engine.dispose()
+
+
+def test_next_finds_the_last_free_item_among_many_reviewers(engine: Engine) -> None:
+    """Twelve reviewers take and decide items until "next" says nothing is left: every item
+    is decided, by exactly one of them, and nobody stops while an item is still free."""
+    items = make_items(engine, 90)
+    stopped_early: list[int] = []
+    decided: list[int] = []
+    lock = threading.Lock()
+
+    def reviewer(name: str) -> None:
+        while True:
+            with session_scope(engine) as session:
+                item = next_item(session, name)
+                if item is None:
+                    free = session.scalar(
+                        select(QueueItem.id).where(
+                            QueueItem.status == "new", QueueItem.assignee.is_(None)
+                        )
+                    )
+                    if free is not None:
+                        stopped_early.append(free)
+                    return
+                decide(session, item, "accurate", actor=name)
+            with lock:
+                decided.append(item)
+
+    threads = [threading.Thread(target=reviewer, args=(f"r{i}",)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert stopped_early == []
+    assert sorted(decided) == sorted(items)

@@ -1,20 +1,29 @@
 """Draft rebuttals and ClaimReview for decided items: the claim's language, numbered citations,
-a visible draft mark, schema.org's own property names, and only verdicts that can be published."""
+a visible draft mark, schema.org's own property names, only verdicts that can be published,
+JSON-LD that crawled text cannot break out of when embedded in a page (API, CLI and pulls), and
+only http(s) addresses."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from claimwatch.cli import app as cli
 from claimwatch.errors import LibraryError
 from claimwatch.settings import Settings
-from rebuttals.claimreview import claim_review, reviewable_items
+from rebuttals.claimreview import claim_review, json_ld, reviewable_items
 from rebuttals.draft import draft_rebuttal
+from rebuttals.export import pull
+from review.auth import create_token, create_user
 from review.queue import decide
-from tests.factories import ALLIANCE, flagged_item
+from review.web import create_app
+from tests.factories import ALLIANCE, Occurrence, flagged_item
 
 # The properties schema.org defines for each type used (https://schema.org/ClaimReview, /Claim,
 # /Rating, /NewsArticle, /CreativeWork, /Organization: own and inherited ones that we use).
@@ -117,3 +126,102 @@ def test_claimreview_of_an_accurate_item_and_refusals(session: Session, settings
     assert reviewable_items(session, language="vi") == [accurate.id]  # reported in vi too
     assert reviewable_items(session, language="de") == []
     assert reviewable_items(session, narrative="asean-exit") == []
+
+
+BREAKOUT = "</script><script>alert(1)</script> & <!-- \u2028\u2029"
+
+
+def hostile_item(session: Session) -> int:
+    """A decided item whose crawled claim and headline try to leave a <script> element."""
+    published = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    occurrence = Occurrence(
+        "wire", "en", f"Vietnam left ASEAN {BREAKOUT}", published, title=f"Exit? {BREAKOUT}"
+    )
+    item = flagged_item(session, [occurrence])
+    chosen = item.suggestions[0].snippet_id
+    decide(session, item.id, "misleading", actor="rev", snippet_ids=(chosen,))
+    session.commit()
+    return item.id
+
+
+def assert_embeddable(text: str, expected: Any) -> None:
+    """The text means exactly ``expected`` and cannot end or confuse an HTML <script> element."""
+    assert json.loads(text) == expected
+    assert "</script" not in text.lower() and "<!--" not in text
+    assert not set("<>&\u2028\u2029") & set(text)
+    assert "\\u003c/script\\u003e" in text and "\\u0026" in text and "\\u2028" in text
+
+
+def test_claimreview_json_ld_is_safe_inside_a_script_element(
+    session: Session, settings: Settings
+) -> None:
+    item = hostile_item(session)
+    review = claim_review(session, item, settings)
+    assert review["itemReviewed"]["appearance"][0]["headline"] == f"Exit? {BREAKOUT}"
+    assert_embeddable(json_ld(review), review)
+    assert_embeddable(json_ld(review, indent=2), review)
+    pulled = pull(session, settings, format="claimreview")
+    assert_embeddable(pulled.text, [review])
+
+
+def test_every_claimreview_output_is_escaped(session: Session, settings: Settings) -> None:
+    item = hostile_item(session)
+    review = claim_review(session, item, settings)
+    create_user(session, "ed", "editor", actor="admin")
+    token = create_token(session, "ed", "cms", actor="admin").token
+    session.commit()
+    with TestClient(create_app(settings)) as client:
+        served = client.get(
+            f"/api/v1/items/{item}/claimreview", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert served.status_code == 200
+    assert_embeddable(served.text, review)
+    shown = CliRunner().invoke(cli, ["queue", "claimreview", str(item)])
+    assert shown.exit_code == 0, shown.output
+    assert_embeddable(shown.stdout, review)
+    pulled = CliRunner().invoke(cli, ["snippets", "pull", "--format", "claimreview"])
+    assert pulled.exit_code == 0, pulled.output
+    assert_embeddable(pulled.stdout, [review])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        " https://desk.example/checks/1",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil.example/checks/1",
+        "https:///no-host",
+        "ftp://desk.example/checks/1",
+        "https://desk.example/\nchecks",
+    ],
+)
+def test_a_claimreview_url_must_be_http(session: Session, settings: Settings, url: str) -> None:
+    item = flagged_item(session)
+    decide(session, item.id, "accurate", actor="rev")
+    with pytest.raises(LibraryError, match="url must be an http\\(s\\) address"):
+        claim_review(session, item.id, settings, url=url)
+
+
+def test_non_http_addresses_are_refused_everywhere(session: Session, settings: Settings) -> None:
+    item = flagged_item(session)
+    decide(session, item.id, "accurate", actor="rev")
+    create_user(session, "ed", "editor", actor="admin")
+    token = create_token(session, "ed", "cms", actor="admin").token
+    session.commit()
+    with TestClient(create_app(settings)) as client:
+        refused = client.get(
+            f"/api/v1/items/{item.id}/claimreview",
+            params={"url": "javascript:alert(1)"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert refused.status_code == 400 and "http(s) address" in refused.json()["detail"]
+    shown = CliRunner().invoke(
+        cli, ["queue", "claimreview", str(item.id), "--url", "javascript:alert(1)"]
+    )
+    assert shown.exit_code != 0 and isinstance(shown.exception, LibraryError)
+    article = item.cluster.claims[0].article
+    article.url = "javascript:alert(1)"
+    with pytest.raises(LibraryError, match=r"itemReviewed\.appearance\[\d\]\.url must be"):
+        claim_review(session, item.id, settings)

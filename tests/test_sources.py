@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
-from claimwatch.errors import ConfigError
+from claimwatch.errors import ConfigError, PermanentFetchError
 from claimwatch.settings import REPO_ROOT
+from crawlers.feeds import fetch_feed, http_client
 from crawlers.sources import load_sources, parse_sources, select_sources
 
 VALID = """
@@ -82,3 +84,51 @@ def test_the_shipped_sources_file_is_valid_and_has_the_demo_outlets() -> None:
 def test_a_missing_sources_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read sources file"):
         load_sources(tmp_path / "nope.toml")
+
+
+BAD_URL_FILE = """
+[[source]]
+name = "good-feed"
+kind = "feed"
+url = "https://news.example/rss.xml"
+
+[[source]]
+name = "bad-feed"
+kind = "feed"
+url = "http://[zz/rss.xml"
+
+[[source]]
+name = "bad-site"
+kind = "site"
+url = "https://wire.example:99999/world/"
+"""
+
+
+def test_a_bad_url_already_in_the_file_fails_its_source_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="crawlers.sources"):
+        sources = parse_sources(BAD_URL_FILE)
+    assert [s.name for s in sources] == ["good-feed", "bad-feed", "bad-site"]
+    logged = caplog.text
+    assert "source #2 ('bad-feed'): field 'url'" in logged
+    assert "source #3 ('bad-site'): field 'url'" in logged
+    assert "good-feed" not in logged
+    resolved = {s.name: s for s in select_sources(sources)}  # a run resolves every source
+    assert resolved["good-feed"].url_problem is None
+    assert resolved["bad-feed"].url_problem == "not a valid URL (Invalid IPv6 URL)"
+    assert resolved["bad-site"].domains == () and resolved["bad-site"].url_problem
+
+
+def test_a_feed_with_a_bad_url_is_a_permanent_fetch_error() -> None:
+    bad = parse_sources(BAD_URL_FILE)[1]
+    with (
+        http_client("claimwatch-tests", 5.0) as client,
+        pytest.raises(PermanentFetchError, match="refused: not a valid URL"),
+    ):
+        fetch_feed(client, bad.url)
+
+
+def test_a_bad_url_with_other_faults_is_still_an_error_for_the_file() -> None:
+    with pytest.raises(ConfigError, match=r"field 'kind'.*field 'url'"):
+        parse_sources('[[source]]\nname = "b"\nkind = "podcast"\nurl = "http://[zz/x"\n')

@@ -85,3 +85,43 @@ def test_list_as_json(sources_file: Path) -> None:
         "pacific-wire",
     ]
     assert rows[0]["last_run"] is None and rows[0]["consecutive_failures"] == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[zz/rss.xml",
+        "https://news.example:99999/rss",
+        "https://news.example:0/rss",
+        "http://1.2.3.999/rss",
+        "https://news.example/" + "a" * 2048,
+        "https://news example/rss",
+    ],
+)
+def test_a_url_that_cannot_be_fetched_is_refused_naming_source_and_field(
+    sources_file: Path, url: str
+) -> None:
+    before = sources_file.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["sources", "add", "broken-feed", url])
+    assert result.exit_code != 0
+    assert "source 'broken-feed'" in str(result.exception)
+    assert "field 'url'" in str(result.exception)
+    assert sources_file.read_text(encoding="utf-8") == before
+
+
+def test_a_file_holding_a_bad_url_can_still_be_edited(sources_file: Path) -> None:
+    with sources_file.open("a", encoding="utf-8") as handle:
+        handle.write('\n[[source]]\nname = "old-bad"\nkind = "feed"\nurl = "http://[zz/rss.xml"\n')
+    assert runner.invoke(app, ["sources", "disable", "old-bad"]).exit_code == 0
+    added = runner.invoke(app, ["sources", "add", "vn-news", "https://vietnamnews.vn/rss.rss"])
+    assert added.exit_code == 0, added.output
+    configs = {c.name: c for c in load_sources(sources_file)}
+    assert not configs["old-bad"].enabled and "vn-news" in configs
+
+
+def test_check_of_a_source_with_a_bad_url_reports_it(sources_file: Path) -> None:
+    with sources_file.open("a", encoding="utf-8") as handle:
+        handle.write('\n[[source]]\nname = "old-bad"\nkind = "feed"\nurl = "http://[zz/rss.xml"\n')
+    result = runner.invoke(app, ["sources", "check", "old-bad"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "not a valid URL" in result.output

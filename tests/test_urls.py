@@ -6,6 +6,7 @@ import pytest
 
 from claimwatch.errors import PermanentFetchError
 from crawlers.urls import (
+    canonical_or_none,
     canonicalize,
     check_fetchable,
     default_domain,
@@ -13,6 +14,7 @@ from crawlers.urls import (
     in_domains,
     in_scope,
     is_private_host,
+    url_problem,
 )
 
 
@@ -53,6 +55,12 @@ def test_tracking_parameters_in_any_order_give_one_url() -> None:
         "[::1]",
         "0.0.0.0",
         "api.localhost",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "127.1",
+        "0",
+        "::ffff:127.0.0.1",
     ],
 )
 def test_private_and_loopback_hosts_are_recognised(host: str) -> None:
@@ -110,3 +118,87 @@ def test_a_source_stays_in_its_domains() -> None:
     assert in_domains("https://amp.rfi.fr/x", ("rfi.fr",)) and not in_domains(
         "https://notrfi.fr/x", ("rfi.fr",)
     )
+
+
+LOOPBACK_SPELLINGS = [
+    "http://2130706433/",
+    "http://0x7f000001/",
+    "http://0177.0.0.1/",
+    "http://127.1/",
+    "http://0/",
+    "http://0x7f.1/",
+    "http://127.0.0.1./",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:7f00:1]/",
+    "http://[::1]/",
+    "http://LOCALHOST./",
+    "http://ip6-loopback/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://100.64.0.1/",
+    "http://[fe80::1]/",
+]
+
+
+@pytest.mark.parametrize("url", LOOPBACK_SPELLINGS)
+def test_every_spelling_of_a_private_address_is_refused(url: str) -> None:
+    with pytest.raises(PermanentFetchError, match="private or loopback"):
+        check_fetchable(url)
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1")],
+)
+def test_the_refusal_names_the_address_a_numeric_host_spells(host: str, address: str) -> None:
+    with pytest.raises(PermanentFetchError, match=rf"\({address}\)"):
+        check_fetchable(f"http://{host}:8080/feed")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[zz/rss.xml",
+        "http://[::1/",
+        "http://example.com:99999/",
+        "http://example.com:0/",
+        "http://example.com:80a/",
+        "http://1.2.3.256/",
+        "http://08/",
+        "http://example.123/",
+        "http://exa mple.com/",
+        "http://example.com/\x00",
+        "https://example.com/" + "a" * 2048,
+        "",
+        "//example.com/",
+    ],
+)
+def test_a_malformed_url_is_refused_never_a_crash(url: str) -> None:
+    with pytest.raises(PermanentFetchError, match="refused"):
+        check_fetchable(url, allow_private=True)
+    assert url_problem(url) is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://vnexpress.net/rss/tin-moi-nhat.rss",
+        "http://8.8.8.8/feed",
+        "https://[2001:4860:4860::8888]/feed",
+        "https://www.rfi.fr:8443/fr/rss",
+        "https://bücher.example/feed",
+    ],
+)
+def test_public_urls_are_fetchable(url: str) -> None:
+    assert url_problem(url) is None
+    assert check_fetchable(url) == url
+
+
+def test_private_spellings_are_allowed_when_private_hosts_are() -> None:
+    assert check_fetchable("http://127.1:8765/feed.xml", allow_private=True)
+
+
+def test_an_unparseable_url_is_its_own_canonical_form() -> None:
+    assert canonicalize(" http://[zz/rss.xml ") == "http://[zz/rss.xml"
+    assert canonical_or_none("http://[zz/rss.xml") is None
+    assert default_domain("http://[zz/rss.xml") == ""
+    assert not in_domains("http://[zz/rss.xml", ("zz",))

@@ -81,6 +81,7 @@ def sources_check(
                 max_bytes=settings.max_page_bytes,
                 allow_private=demo or settings.allow_private_hosts,
                 limit=limit,
+                deadline_s=settings.fetch_deadline_s,
             )
     console.print(source_check_report(check))
     if check.error:
@@ -115,7 +116,7 @@ def sources_add(
         config = SourceConfig.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            f"field {'.'.join(str(p) for p in e['loc'])!r}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(f"source {name!r}: {problems}") from exc
     add_source(settings.resolved_sources_file, config)

@@ -1,4 +1,5 @@
-"""A Rich display of a running flow: a spinner on the current stage, a line per finished one."""
+"""A Rich display of a running flow: a spinner on the current stage (with its counts as it goes),
+a line per finished one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ class RichProgress:
         self._status: Status | None = None
 
     def __enter__(self) -> RichProgress:
-        self._status = self.console.status("Starting the nightly flow (Prefect)…")
+        self._status = self.console.status("Starting the nightly run…")
         self._status.start()
         return self
 
@@ -30,6 +31,10 @@ class RichProgress:
     def start(self, stage: str) -> None:
         if self._status:
             self._status.update(f"{stage}…")
+
+    def update(self, stage: str, message: str) -> None:
+        if self._status:
+            self._status.update(f"{stage}: {message}…")
 
     def finish(self, stage: str, summary: str, seconds: float) -> None:
         self.console.print(

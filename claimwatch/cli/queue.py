@@ -158,9 +158,9 @@ def claimreview_command(
 ) -> None:
     """The item's ClaimReview (schema.org JSON-LD), to publish with the fact-check."""
     from claimwatch.settings import load_settings
-    from rebuttals.claimreview import claim_review
+    from rebuttals.claimreview import claim_review, json_ld
 
     settings = load_settings()
     with session_scope(ready_engine(settings)) as session:
         review = claim_review(session, item_id, settings, url=url)
-    typer.echo(json.dumps(review, ensure_ascii=False, indent=2))
+    typer.echo(json_ld(review, indent=2))

@@ -36,7 +36,11 @@ def run_report(report: RunReport) -> Group:
         ),
         (
             "Articles",
-            f"{counts.get('articles_new', 0)} new, {counts.get('articles_updated', 0)} updated, {counts.get('articles_duplicate', 0)} already stored ({counts.get('pages_fetched', 0)} pages fetched, {counts.get('page_failures', 0)} failures, {counts.get('pages_refused', 0)} refused by robots.txt, URL policy or source domains)",
+            f"{counts.get('articles_new', 0)} new, {counts.get('articles_updated', 0)} updated, {counts.get('articles_duplicate', 0)} already stored ({counts.get('pages_fetched', 0)} pages fetched, {counts.get('page_failures', 0)} failures, {counts.get('pages_refused', 0)} refused by robots.txt, URL policy or source domains, {counts.get('pages_not_stored', 0)} not stored: a field no column takes)",
+        ),
+        (
+            "Analysed",
+            f"{counts.get('articles_analysed', 0)} articles ({counts.get('articles_revised', 0)} revised by their outlet, {counts.get('claims_removed', 0)} claims no longer in them)",
         ),
         (
             "Claims",
@@ -57,7 +61,7 @@ def run_report(report: RunReport) -> Group:
         ),
         (
             "Queued",
-            f"{counts.get('queue_created', 0)} new items, {counts.get('queue_updated', 0)} updated ({report.queue_total} in the queue)",
+            f"{counts.get('queue_created', 0)} new items, {counts.get('queue_updated', 0)} updated, {counts.get('queue_held_back', 0)} held back by the caps on new items ({report.queue_total} in the queue)",
         ),
         (
             "Time",
@@ -71,6 +75,12 @@ def run_report(report: RunReport) -> Group:
     parts: list[Any] = [
         Panel(summary, title=f"Nightly run #{report.run_id}: {report.status}", expand=False)
     ]
+    if report.resumed:
+        parts.append(
+            Panel(
+                Text("\n".join(report.resumed)), title="Resumed", border_style="cyan", expand=False
+            )
+        )
     if report.top_items:
         parts.append(top_items_table(report))
     if report.failing_sources:

@@ -18,16 +18,31 @@ from claimwatch.settings import load_settings
 console = Console()
 
 
-def _run_flow(demo_base: str | None, sources: list[str] | None, overrides: dict[str, Any]) -> None:
-    configure_prefect(quiet=True)
+def _run_flow(
+    demo_base: str | None,
+    sources: list[str] | None,
+    overrides: dict[str, Any],
+    *,
+    prefect: bool = True,
+) -> None:
     from claimwatch.cli.render import print_report
-    from flows.nightly import nightly
     from flows.progress import reporting_to
     from flows.report import RunReport
 
     with RichProgress(console) as progress, reporting_to(progress):
-        result = nightly(demo_base=demo_base, sources=sources, overrides=overrides)
-    print_report(console, RunReport.from_dict(result))
+        if prefect:
+            configure_prefect(quiet=True)
+            from flows.nightly import nightly
+
+            progress.start("Starting the nightly flow (Prefect)")
+            result = nightly(demo_base=demo_base, sources=sources, overrides=overrides)
+            report = RunReport.from_dict(result)
+        else:
+            from flows.sequence import run_nightly
+
+            settings = load_settings(**overrides)
+            report = run_nightly(settings, demo_base, tuple(sources or ()))
+    print_report(console, report)
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -84,9 +99,21 @@ def run(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
     ] = None,
+    no_prefect: Annotated[
+        bool,
+        typer.Option(
+            "--no-prefect",
+            help="Run the steps in this process without Prefect (for a system cron, or where "
+            "Prefect's server cannot start).",
+        ),
+    ] = False,
 ) -> None:
-    """One nightly run over the enabled sources of the sources file."""
-    _run_flow(None, source, {})
+    """One nightly run over the enabled sources of the sources file.
+
+    Only one run works on a database at a time; a second one stops at once. A run that was
+    killed is closed as interrupted by the next one, which finishes its work.
+    """
+    _run_flow(None, source, {}, prefect=not no_prefect)
 
 
 def schedule(

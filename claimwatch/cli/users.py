@@ -14,7 +14,14 @@ from sqlalchemy import select
 from claimwatch.cli.db import ready_engine
 from claimwatch.cli.render import plain
 from claimwatch.errors import AuthError
-from review.auth import ROLES, create_token, create_user, revoke_token, set_password
+from review.auth import (
+    ROLES,
+    create_token,
+    create_user,
+    revoke_token,
+    set_active,
+    set_password,
+)
 from store.db import session_scope
 from store.schema import User
 
@@ -51,11 +58,27 @@ def add_command(
 
 @app.command("password")
 def password_command(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Set a user's password (stored as an argon2id hash)."""
+    """Set a user's password (stored as an argon2id hash); their web sessions end."""
     secret = _read_password()
     with session_scope(ready_engine()) as session:
         set_password(session, username, secret, actor=getpass.getuser())
     console.print(f"Password of {username} set", markup=False)
+
+
+@app.command("deactivate")
+def deactivate_command(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Stop a user: their web sessions end at once and their API tokens stop working."""
+    with session_scope(ready_engine()) as session:
+        set_active(session, username, False, actor=getpass.getuser())
+    console.print(f"{username} deactivated; signed out everywhere", markup=False)
+
+
+@app.command("activate")
+def activate_command(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Let a deactivated user sign in again."""
+    with session_scope(ready_engine()) as session:
+        set_active(session, username, True, actor=getpass.getuser())
+    console.print(f"{username} active", markup=False)
 
 
 @app.command("list")

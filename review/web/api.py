@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from rebuttals.claimreview import claim_review
+from rebuttals.claimreview import claim_review, json_ld
 from rebuttals.draft import draft_rebuttal
 from rebuttals.editing import get_snippet, history
 from rebuttals.export import MEDIA_TYPES, STATUS_FILTERS, pull
@@ -86,7 +86,5 @@ def item_claimreview(
     _user: Reader,
     url: Annotated[str | None, Query(description="Where the fact-check is published.")] = None,
 ) -> Response:
-    import json
-
     review = claim_review(session, item_id, settings, url=url)
-    return Response(json.dumps(review, ensure_ascii=False), media_type=MEDIA_TYPES["claimreview"])
+    return Response(json_ld(review), media_type=MEDIA_TYPES["claimreview"])

@@ -1,6 +1,7 @@
-"""Building the app: settings and engine on ``app.state``, signed session cookies, the routers,
-and one translation of claimwatch's errors into HTTP answers (404 for what does not exist, 400
-for refused input, 403 for a missing role): JSON under ``/api``, a page elsewhere.
+"""Building the app: settings, engine and sign-in limits on ``app.state``, signed session
+cookies, security headers on every answer, the origin check on every state-changing request, the
+routers, and one translation of claimwatch's errors into HTTP answers (404 for what does not
+exist, 400 for refused input, 403 for a missing role): JSON under ``/api``, a page elsewhere.
 
 Nothing answers without a signed-in session or an API token except the sign-in page and the
 static files; the OpenAPI schema (``/openapi.json``, also published as ``docs/openapi.json``) is
@@ -26,8 +27,10 @@ from claimwatch.settings import Settings, load_settings
 from review.auth import user_for_token
 from review.web import api, library_pages, login, pages
 from review.web.deps import DbSession, bearer
+from review.web.security import HEADERS, SecurityHeaders, check_origin
 from review.web.sessions import LoginRequired, page_user
 from review.web.templating import render
+from review.web.throttle import BackOff, LoginThrottle, PasswordChecks
 from store.db import engine_for
 from store.migrate import upgrade
 from store.schema import User
@@ -94,6 +97,16 @@ def _handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": error.errors()}, status_code=422)
         return render(request, "error.html", None, status_code=422, message=problems)
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> Response:
+        # Answered outside the middleware stack: the security headers are added here.
+        message = "Internal error; nothing more is shown here (see the server's log)."
+        if _wants_json(request) or "session" not in request.scope:
+            return JSONResponse({"detail": message}, status_code=500, headers=HEADERS)
+        page = render(request, "error.html", None, status_code=500, message=message)
+        page.headers.update(HEADERS)
+        return page
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
@@ -107,9 +120,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(check_origin)],
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.login_throttle = LoginThrottle(BackOff.from_settings(settings))
+    app.state.password_checks = PasswordChecks(
+        settings.password_checks_at_once, settings.password_check_wait_s
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret(),
@@ -118,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (api.router, login.router, pages.router, library_pages.router):
         app.include_router(router)

@@ -1,13 +1,17 @@
 """Signed-in pages: who the session belongs to, roles, CSRF tokens and one-time messages.
 
-The session is Starlette's signed cookie (itsdangerous), holding the user's id, a CSRF token and
-flash messages. Every page needs a signed-in user (``page_user``; a visitor is sent to the login
-page); every form post needs the session's CSRF token, as the ``csrf_token`` field or the
-``X-CSRF-Token`` header (``check_csrf``), so another site cannot post on a reviewer's behalf.
+The cookie is Starlette's signed session (itsdangerous), holding the id of a server-side web
+session (``review.auth.start_session``), a CSRF token and flash messages. The server decides
+whether the id still signs someone in: signing out, a new password or a deactivated user ends it,
+so a replayed cookie is worth nothing. Every page needs a signed-in user (``page_user``; a visitor
+is sent to the login page); every form post needs the session's CSRF token, as the ``csrf_token``
+field or the ``X-CSRF-Token`` header (``check_csrf``), so another site cannot post on a reviewer's
+behalf.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable
 from typing import Annotated
@@ -16,9 +20,11 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from review.auth import role_allows
-from review.web.deps import db_session
+from review.auth import end_session, role_allows, session_user, start_session
+from review.web.deps import FLASHES, DbSession
 from store.schema import User
+
+SESSION_ID = "sid"  # the cookie's key for the server-side session id
 
 
 class LoginRequired(Exception):
@@ -36,29 +42,35 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-def sign_in(request: Request, user: User) -> None:
+def sign_in(request: Request, session: Session, user: User, lifetime: dt.timedelta) -> None:
+    """Start a server-side session for ``user`` and put its id (and a fresh CSRF token) in a
+    fresh cookie."""
     request.session.clear()
-    request.session["user_id"] = user.id
+    request.session[SESSION_ID] = start_session(session, user, lifetime)
     csrf_token(request)
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, session: Session) -> None:
+    """End this browser's server-side session and empty its cookie."""
+    token = request.session.get(SESSION_ID)
+    if isinstance(token, str):
+        end_session(session, token)
     request.session.clear()
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:
-    request.session.setdefault("flash", []).append([kind, message])
+    request.session.setdefault(FLASHES, []).append([kind, message])
 
 
 def take_flashes(request: Request) -> list[tuple[str, str]]:
-    return [(kind, text) for kind, text in request.session.pop("flash", [])]
+    return [(kind, text) for kind, text in request.session.pop(FLASHES, [])]
 
 
-def page_user(request: Request, session: Annotated[Session, Depends(db_session)]) -> User:
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.active:
-        request.session.pop("user_id", None)
+def page_user(request: Request, session: DbSession) -> User:
+    token = request.session.get(SESSION_ID)
+    user = session_user(session, token) if isinstance(token, str) else None
+    if user is None:
+        request.session.pop(SESSION_ID, None)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(quote(target, safe="/?=&"))
     return user
