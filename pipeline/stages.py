@@ -137,8 +137,12 @@ def _candidates(article: Article, counts: AnalysisCounts, max_claims: int) -> li
         _mark_removed(article, texts, counts)
     next_free = max((claim.position for claim in article.claims), default=-1) + 1
     kept: list[_Candidate] = []
+    seen: set[str] = set()
     for index, text in enumerate(texts):
         reason = "already_analysed" if text in known else prefilter(text)
+        if reason is None and text in seen:
+            reason = "repeated_in_article"  # a headline repeated as the lead, say: one claim
+        seen.add(text)
         if reason is None and len(kept) >= max_claims:
             reason = "over_article_limit"
         if reason is not None:

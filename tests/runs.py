@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from store.db import make_engine, session_scope
@@ -122,15 +123,12 @@ def analysed_articles(database_url: str) -> Callable[[], int]:
     engine = make_engine(database_url)
 
     def count() -> int:
-        with session_scope(engine) as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(Article)
-                    .where(Article.analysed_at.is_not(None))
-                )
-                or 0
-            )
+        try:
+            with session_scope(engine) as session:
+                query = select(func.count()).where(Article.analysed_at.is_not(None))
+                return int(session.scalar(query.select_from(Article)) or 0)
+        except SQLAlchemyError:  # the run has not created the schema yet
+            return 0
 
     return count
 

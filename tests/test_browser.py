@@ -6,20 +6,16 @@ markup stays text; the Content Security Policy blocks nothing the pages need."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from claimwatch.settings import Settings
 from review.web import create_app
 from tests.factories import ALLIANCE, Occurrence, flagged_item
-from tests.web_helpers import PASSWORDS, add_people
+from tests.web_helpers import PASSWORDS, add_people, live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -39,12 +35,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def base_url(settings: Settings, session: Session) -> Iterator[str]:
     add_people(session)
@@ -52,19 +42,8 @@ def base_url(settings: Settings, session: Session) -> Iterator[str]:
     flagged_item(session, [Occurrence("wire", "en", HOSTILE, ALLIANCE[0].published)], priority=0.8)
     flagged_item(session, [ALLIANCE[2]], priority=0.1)
     session.commit()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the app did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(settings)) as base:
+        yield base
 
 
 @pytest.fixture

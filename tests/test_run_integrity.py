@@ -43,11 +43,18 @@ def _printed(text: str) -> Callable[[Child, RunningServer, str], Callable[[], bo
 
 
 def _article_pages_served(count: int) -> Callable[[Child, RunningServer, str], Callable[[], bool]]:
+    """Once the run is crawling (its feeds are read), ``count`` article pages served to it (a
+    crawl the last killed run left behind may still be fetching for a moment)."""
+
     def condition(child: Child, server: RunningServer, _url: str) -> Callable[[], bool]:
-        already = len(server.log.paths())
+        crawling_from: list[int] = []
 
         def served() -> bool:
-            pages = [p for p in server.log.paths()[already:] if p.endswith(".html")]
+            if not crawling_from:
+                if child.printed("✓ Feeds"):
+                    crawling_from.append(len(server.log.paths()))
+                return False
+            pages = [p for p in server.log.paths()[crawling_from[0] :] if p.endswith(".html")]
             return len(pages) >= count
 
         return served

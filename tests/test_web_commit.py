@@ -24,7 +24,7 @@ from review.web.deps import db_session
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
 from tests.factories import flagged_item
-from tests.web_helpers import add_people, http_sign_in, live_server, sign_in, slow_commits
+from tests.web_helpers import add_people, live_server, sign_in, slow_commits
 
 SLOW_COMMIT_S = 0.2
 DRAFT = {
@@ -78,7 +78,7 @@ def test_every_write_is_saved_before_its_answer_arrives(desk: Desk) -> None:
     first, second, third, _ = desk.items
     engine = desk.app.state.engine
     with live_server(desk.app) as base, httpx.Client(base_url=base, timeout=30) as client:
-        token = http_sign_in(client, "ed")
+        token = sign_in(client, "ed")
         with slow_commits(engine, SLOW_COMMIT_S):
             decided = client.post(
                 f"/items/{first}/decide", data={"csrf_token": token, "decision": "misleading"}
@@ -103,14 +103,14 @@ def test_every_write_is_saved_before_its_answer_arrives(desk: Desk) -> None:
 
             assert client.post("/logout", data={"csrf_token": token}).status_code == 303
             assert desk.read("SELECT COUNT(*) FROM web_session") == 0
-            http_sign_in(client, "rev1")
+            sign_in(client, "rev1")
             assert desk.read("SELECT COUNT(*) FROM web_session") == 1
 
 
 def test_next_right_after_a_decision_is_another_item(desk: Desk) -> None:
     engine = desk.app.state.engine
     with live_server(desk.app) as base, httpx.Client(base_url=base, timeout=30) as client:
-        token = http_sign_in(client, "rev1")
+        token = sign_in(client, "rev1")
         with slow_commits(engine, SLOW_COMMIT_S):
             for _ in range(2):
                 taken = client.post("/queue/next", data={"csrf_token": token})

@@ -35,8 +35,8 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, username: str) -> str:
-    """Sign ``username`` in; returns the session's CSRF token."""
+def sign_in(client: httpx.Client, username: str) -> str:
+    """Sign ``username`` in (a TestClient or a real HTTP client); returns the CSRF token."""
     page = client.get("/login")
     answer = client.post(
         "/login",
@@ -98,18 +98,3 @@ def slow_commits(engine: Engine, seconds: float) -> Iterator[None]:
         yield
     finally:
         event.remove(engine, "commit", wait)
-
-
-def http_sign_in(client: httpx.Client, username: str) -> str:
-    """``sign_in`` over real HTTP (httpx); returns the CSRF token."""
-    page = client.get("/login")
-    answer = client.post(
-        "/login",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "username": username,
-            "password": PASSWORDS[username],
-        },
-    )
-    assert answer.status_code == 303, answer.text
-    return csrf_of(client.get("/queue").text)
