@@ -1,6 +1,6 @@
 """Runs killed or started twice, on a larger corpus: what is lost or repeated, on SQLite and PostgreSQL.
 
-    .venv/bin/python benchmarks/run_integrity.py [--copies 8] [--postgres URL]
+    .venv/bin/python benchmarks/run_integrity.py [--copies 8] [--postgres URL] [--only DB] [--case C]
 
 Builds a corpus of ``--copies`` copies of the demo corpus's three feed outlets (each copy its own
 outlet, 18 stories each), serves it on 127.0.0.1 and runs ``claimwatch run --no-prefect`` over it
@@ -112,7 +112,7 @@ def killed_in_crawl(env: dict[str, str], server: RunningServer, url: str) -> Non
         return served >= 0.25 * int(env["BENCH_ARTICLES"])
 
     kill_when(child, quarter_served)
-    finish(start_run(env))
+    finish(start_run(env), timeout_s=3600)
 
 
 def killed_in_analysis(env: dict[str, str], _server: RunningServer, url: str) -> None:
@@ -125,7 +125,7 @@ def killed_in_analysis(env: dict[str, str], _server: RunningServer, url: str) ->
 
 def two_at_once(env: dict[str, str], _server: RunningServer, _url: str) -> None:
     first, second = start_run(env), start_run(env)
-    codes = sorted([finish(first), finish(second)])
+    codes = sorted([finish(first, timeout_s=3600), finish(second, timeout_s=3600)])
     refused = [c for c in (first, second) if "another nightly run" in c.output]
     print(f"    exit codes {codes}; refused with a message: {len(refused)}")
 
@@ -147,6 +147,8 @@ def measure(kind: str, work: Path, sources: Path, server: RunningServer, args: A
         clean = snapshot(url, server.base_url)
         print(f"{kind} clean run: {time.perf_counter() - started:.0f} s; {compare(clean, clean)}")
     for name, case in CASES.items():
+        if args.case and name not in args.case:
+            continue
         folder = work / kind / name.replace(" ", "-")
         with database(kind, folder, args.postgres) as url:
             env = run_environment(folder, sources, url)
@@ -163,6 +165,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=8)
     parser.add_argument("--batch", type=int, default=50, help="articles per analysis batch")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL to measure too")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
+    parser.add_argument("--case", action="append", choices=list(CASES), help="only these cases")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="claimwatch-integrity-") as tmp:
         work = Path(tmp)
@@ -173,7 +177,8 @@ def main() -> None:
         with serve_directory(corpus) as server:
             sources = write_sources(work / "sources.toml", server.base_url, feeds)
             print(f"{len(feeds)} feed outlets on {server.base_url}")
-            for kind in ["sqlite"] + (["postgresql"] if args.postgres else []):
+            kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+            for kind in [k for k in kinds if args.only in (None, k)]:
                 measure(kind, work, sources, server, args)
 
 

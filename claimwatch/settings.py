@@ -129,6 +129,24 @@ class Settings(BaseSettings):
         description="New queue items the runs of 24 hours may add; flagged clusters past it are "
         "counted in the run report as held back, not queued.",
     )
+    emerging_threshold: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="Minimum emerging score (spread × growth × topic and check-worthiness gates) "
+        "for a new claim that repeats no narrative to be queued in the emerging lane.",
+    )
+    emerging_min_outlets: int = Field(
+        default=2,
+        ge=1,
+        description="Outlets that must carry a new claim before it can be queued as emerging.",
+    )
+    max_emerging_per_night: int = Field(
+        default=10,
+        ge=0,
+        description="New emerging items the runs of 24 hours may add (best first); the rest are "
+        "counted in the run report as below the line.",
+    )
     max_new_items_per_source: int = Field(
         default=20,
         ge=0,
@@ -226,6 +244,29 @@ class Settings(BaseSettings):
         description="Total time one fetch may take (connection, redirects, headers and body "
         "together), for feeds and for pages: a server that drips its answer is cut off and "
         "reported as a transient timeout. http_timeout_s still bounds each connect and read.",
+    )
+
+    # Languages.
+    languages: tuple[str, ...] = Field(
+        default=("en", "fr", "vi"),
+        min_length=1,
+        description="Languages the desk covers (codes, as a JSON list): the heads are calibrated "
+        'for these; a sentence in another language is skipped as "language_not_covered".',
+    )
+
+    # Training the heads from decisions.
+    heads_promotion_tolerance: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="How much lower a retrained head's F1 may be, in any language, on the bundled "
+        "held-out sentences before `claimwatch models train` keeps the current heads.",
+    )
+    heads_min_held_out_decisions: int = Field(
+        default=10,
+        ge=1,
+        description="Held-out decisions needed before `claimwatch models train` also requires the "
+        "retrained heads to agree with at least as many of them as the current heads do.",
     )
 
     @cached_property

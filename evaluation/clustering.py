@@ -4,9 +4,9 @@ Each line is a sentence with its ``group`` (the one checkable claim it states; e
 reports in two or three languages) and ``split`` (``dev`` groups calibrate the threshold, ``test``
 groups are reported). Groups come in families that differ in one detail (another country, year or
 figure), so clustering by subject alone fails. Sentences are clustered the way the nightly run
-does (centred query embeddings, centroid linkage, numbers must agree), in a fixed shuffled order,
-averaged over five orders, and scored on pairs: precision and recall of "same cluster" against "same group", and the recall
-of pairs in different languages.
+does (centred query embeddings, centroid linkage, hard details must agree: ``pipeline.details``),
+in a fixed shuffled order, averaged over five orders, and scored on pairs: precision and recall
+of "same cluster" against "same group", and the recall of pairs in different languages.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from claimwatch.errors import DataError
 from evaluation.metrics import binary_scores
-from pipeline.cluster import ClusterIndex
+from pipeline.cluster import ClusterIndex, Linkage
 
 CLUSTER_FILE = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "eval_clusters.jsonl"
 SPLITS = ("dev", "test")
@@ -60,12 +60,16 @@ def read_cluster_set(path: Path = CLUSTER_FILE) -> list[GroupedSentence]:
 
 
 def cluster_labels(
-    vectors: NDArray[np.float32], texts: Sequence[str], threshold: float, seed: int = 0
+    vectors: NDArray[np.float32],
+    texts: Sequence[str],
+    threshold: float,
+    seed: int = 0,
+    linkage: Linkage | None = None,
 ) -> list[int]:
     """Cluster the sentences in a shuffled order (as they would arrive); a label per sentence."""
     order = list(range(len(texts)))
     random.Random(seed).shuffle(order)
-    index = ClusterIndex(vectors.shape[1])
+    index = ClusterIndex(vectors.shape[1], linkage)
     assignments = index.assign(
         vectors[order], [texts[i] for i in order], [None] * len(order), lambda _p: threshold
     )
@@ -103,24 +107,26 @@ def evaluate_clustering(
     vectors: NDArray[np.float32],
     threshold: float,
     orders: int = ORDERS,
+    linkage: Linkage | None = None,
 ) -> dict[str, float]:
     """The pair report, averaged over ``orders`` arrival orders (clusters depend on order)."""
+    texts = [s.text for s in sentences]
     reports = [
-        pair_report(
-            sentences, cluster_labels(vectors, [s.text for s in sentences], threshold, seed)
-        )
+        pair_report(sentences, cluster_labels(vectors, texts, threshold, seed, linkage))
         for seed in range(orders)
     ]
     return {name: round(float(np.mean([r[name] for r in reports])), 4) for name in reports[0]}
 
 
 def tune_threshold(
-    sentences: Sequence[GroupedSentence], vectors: NDArray[np.float32]
+    sentences: Sequence[GroupedSentence],
+    vectors: NDArray[np.float32],
+    linkage: Linkage | None = None,
 ) -> tuple[float, float]:
-    """The threshold with the best pair F1 on these sentences, and that F1."""
+    """The threshold with the best pair F1 on these sentences (the lowest of ties), and that F1."""
     best, best_f1 = 0.5, -1.0
     for threshold in np.round(np.arange(0.30, 0.951, 0.01), 2):
-        f1 = evaluate_clustering(sentences, vectors, float(threshold))["pairs.f1"]
+        f1 = evaluate_clustering(sentences, vectors, float(threshold), linkage=linkage)["pairs.f1"]
         if f1 > best_f1:
             best, best_f1 = float(threshold), f1
     return best, best_f1

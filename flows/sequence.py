@@ -95,6 +95,12 @@ def _counts(
         "queue_created": flags.created,
         "queue_updated": flags.updated,
         "queue_held_back": flags.held_back,
+        "emerging_candidates": analysis.emerging.candidates,
+        "emerging_created": analysis.emerging.created,
+        "emerging_updated": analysis.emerging.updated,
+        "emerging_below_threshold": analysis.emerging.below_threshold,
+        "emerging_below_line": analysis.emerging.below_line,
+        "emerging_same_story": analysis.emerging.same_story,
         **{f"dropped_{reason}": count for reason, count in sorted(claims.dropped.items())},
     }
 
@@ -154,7 +160,7 @@ def _run_steps(
         lambda a: (
             f"{a.claims.articles} articles, {a.claims.claims} claims, {a.claims.on_topic} on "
             f"topic, {a.matched} repeat a narrative, {a.clusters.new_clusters} new clusters, "
-            f"{a.flags.created} queued"
+            f"{a.flags.created} repeats and {a.emerging.created} emerging claims queued"
         ),
         lambda: call(steps.analyse, settings, _analysis_progress),
     )

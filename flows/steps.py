@@ -35,6 +35,7 @@ from flows.lifecycle import RunStart, forget_processes, open_run, record_process
 from flows.report import RunReport, top_items
 from models import load_embedder
 from pipeline.centring import language_centring
+from pipeline.emerging_queue import EmergingRules, unqueued_candidates
 from pipeline.stages import Analysis, AnalysisModels, QueueBudget, Thresholds, analyse_new_articles
 from pipeline.training import sentence_heads
 from rebuttals.library import load_seed
@@ -185,12 +186,17 @@ def thresholds(settings: Settings) -> Thresholds:
 
 def analyse(settings: Settings, on_batch: BatchProgress) -> Analysis:
     """Claims, narrative matches, clusters and queue items for every article not analysed yet,
-    a batch a transaction (the model is not even loaded when there is none)."""
+    a batch a transaction, then the emerging lane (the model is not even loaded when there is
+    nothing to analyse and no cluster waiting to be considered for the emerging lane)."""
     engine = engine_for(settings.resolved_database_url)
+    rules = EmergingRules(
+        settings.emerging_threshold, settings.emerging_min_outlets, settings.max_emerging_per_night
+    )
     with session_scope(engine) as session:
-        if not session.scalar(
+        pending = session.scalar(
             select(func.count()).select_from(Article).where(Article.analysed_at.is_(None))
-        ):
+        )
+        if not pending and not unqueued_candidates(session, rules.min_outlets):
             return Analysis()
     embedder = load_embedder(settings)
     models = AnalysisModels(
@@ -208,6 +214,7 @@ def analyse(settings: Settings, on_batch: BatchProgress) -> Analysis:
         thresholds(settings),
         batch_size=settings.analysis_batch_articles,
         budget=budget,
+        emerging=rules,
         on_batch=on_batch,
     )
 

@@ -8,14 +8,19 @@ weak penalty is usually best). Training also calibrates: the out-of-fold probabi
 maximises F1 there; other languages use the threshold chosen over all languages. A head is saved
 as JSON (weights, thresholds, training counts, cross-validated figures) — never pickled — and is
 named by a hash of that content, which every score it produces carries.
+
+Every head file is kept. ``<name>.current`` names the file a run uses; ``history.jsonl`` in the
+same directory is the plain, append-only log of which pair of heads (topic, check-worthiness)
+became current or was refused, when, by whom, why, and with which held-out figures.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,16 +164,29 @@ def train_head(
     )
 
 
-def save_head(head: Head, directory: Path) -> Path:
-    """Write ``<directory>/<version>.json`` and point ``<name>.current`` at it."""
+def write_head(head: Head, directory: Path) -> Path:
+    """Write ``<directory>/<version>.json`` (the file is the version; nothing becomes current)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{head.version}.json"
     document = {"format": FORMAT, **asdict(head)}
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def make_current(head: Head, directory: Path) -> None:
+    """Point ``<name>.current`` at the (already written) file of ``head``."""
     pointer = directory / f"{head.name}.current"
     partial = pointer.with_suffix(".partial")
-    partial.write_text(path.name, encoding="utf-8")
+    partial.write_text(f"{head.version}.json", encoding="utf-8")
     partial.replace(pointer)
+
+
+def save_head(head: Head, directory: Path) -> Path:
+    """Write ``<directory>/<version>.json`` and point ``<name>.current`` at it."""
+    path = write_head(head, directory)
+    make_current(head, directory)
     return path
 
 
@@ -194,3 +212,91 @@ def current_head(directory: Path, name: str, embedding_model: str) -> Head | Non
         return None
     head = load_head(directory / pointer.read_text(encoding="utf-8").strip())
     return head if head.embedding_model == embedding_model else None
+
+
+def current_version(directory: Path, name: str) -> str | None:
+    """The version ``<name>.current`` points at, if any (whatever its embedding model)."""
+    pointer = directory / f"{name}.current"
+    if not pointer.is_file():
+        return None
+    return pointer.read_text(encoding="utf-8").strip().removesuffix(".json")
+
+
+def head_by_version(directory: Path, version: str) -> Head | None:
+    """The kept head file of ``version``, or ``None`` if there is none."""
+    if "/" in version or "\\" in version or version.startswith("."):
+        return None
+    path = directory / f"{version}.json"
+    return load_head(path) if path.is_file() else None
+
+
+HISTORY_FILE = "history.jsonl"
+
+
+@dataclass(frozen=True)
+class HeadsEvent:
+    """One line of the heads' history: a pair of heads made current, or refused."""
+
+    at: str
+    event: str  # baseline, promoted, refused, unchanged, rollback
+    topic: str
+    checkworthy: str
+    actor: str
+    reason: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.topic, self.checkworthy)
+
+    @property
+    def made_current(self) -> bool:
+        return self.event != "refused"
+
+
+def pair_id(topic_version: str, checkworthy_version: str) -> str:
+    """A short name for a pair of heads: ``heads-`` and 10 hex digits of both versions."""
+    digest = hashlib.sha256(f"{topic_version}+{checkworthy_version}".encode()).hexdigest()
+    return f"heads-{digest[:10]}"
+
+
+def record_event(
+    directory: Path,
+    event: str,
+    topic: Head,
+    checkworthy: Head,
+    *,
+    actor: str,
+    reason: str,
+    figures: Mapping[str, Any] | None = None,
+) -> HeadsEvent:
+    """Append one event to ``history.jsonl`` (one JSON object a line, never rewritten)."""
+    entry = HeadsEvent(
+        at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        event=event,
+        topic=topic.version,
+        checkworthy=checkworthy.version,
+        actor=actor,
+        reason=reason,
+        figures=dict(figures or {}),
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / HISTORY_FILE).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True) + "\n")
+    return entry
+
+
+def read_history(directory: Path) -> list[HeadsEvent]:
+    """Every event of ``history.jsonl``, oldest first (none when there is no log yet)."""
+    path = directory / HISTORY_FILE
+    if not path.is_file():
+        return []
+    events = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            events.append(HeadsEvent(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as error:
+            raise ModelError(f"{path}:{number}: malformed history line ({error})") from None
+    return events

@@ -3,46 +3,39 @@
 Claims are compared in a *language-centred* space (``pipeline.centring``): E5 embeddings carry a
 strong language component, so a French and a Vietnamese report of one claim sit further apart
 than two English reports of different claims. Subtracting each language's mean embedding and
-normalising again removes most of it (on the bundled cluster set, cross-language pair recall went
-from 0.51 to 0.78 at better precision; ``claimwatch eval clustering``).
+normalising again removes most of it.
 
 A new claim joins the cluster whose centroid is most similar, when that cosine reaches the
-threshold and its numbers agree with a member's ("30 days" is not "90 days"); otherwise it founds
-a new cluster. Centroid linkage resists the chaining of single linkage, where a run of
-paraphrases drifts from one claim to another. Claims are grouped only within their *partition*:
-claims that repeat the same narrative form one partition (with a looser threshold, since the
-narrative match already vouches that they tell the same story), claims that repeat none form
-another, so an accurate report never becomes an occurrence of a misleading claim. Clusters found
-on earlier nights are loaded with their members, so grouping is incremental; claims of one batch
-group together too.
+threshold and its hard details (``pipeline.details``: years, months, figures, countries and
+organisations) conflict with no member's: "30 days" is not "90 days", "Japan" is not "the United
+States", "2018" is not "2020". When the nearest cluster conflicts, the next one above the
+threshold is tried; otherwise the claim founds a new cluster. Centroid linkage resists the
+chaining of single linkage, where a run of paraphrases drifts from one claim to another.
+Claims are grouped only within their *partition*: claims that repeat the same narrative form one
+partition (with a looser threshold, since the narrative match already vouches that they tell the
+same story), claims that repeat none form another, so an accurate report never becomes an
+occurrence of a misleading claim. Clusters found on earlier nights are loaded with their members,
+so grouping is incremental (no earlier assignment ever changes); claims of one batch group
+together too. Members loaded with only their ``number_signature`` (older callers) are checked on
+numbers alone.
+
+Figures for each choice are in docs/pipeline.md (``claimwatch eval clustering``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-# A number, with thousands written as "500,000", "500.000" or, in French, "500 000" (a plain,
-# no-break or narrow no-break space before each group of three digits).
-_NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*")
-_SEPARATORS = re.compile(r"[.,\s\u00a0\u202f]")
+from pipeline.details import DETAIL_KINDS, ClaimDetails, claim_details, conflicts
+from pipeline.details import number_signature as number_signature
+from pipeline.details import numbers_compatible as numbers_compatible
 
 Partition = int | None
 ClusterLabel = int | str  # an existing cluster id, or "new:<group>" for one founded in this batch
-
-
-def number_signature(text: str) -> frozenset[str]:
-    """The numbers a claim states, without thousands separators ("500 000" == "500,000")."""
-    return frozenset(_SEPARATORS.sub("", n) for n in _NUMBER.findall(text))
-
-
-def numbers_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Claims that both state numbers must share at least one of them."""
-    return not a or not b or bool(a & b)
 
 
 @dataclass(frozen=True)
@@ -54,16 +47,42 @@ class Assignment:
     similarity: float | None
 
 
+Signature = frozenset[str] | ClaimDetails  # a member's numbers (older callers) or its details
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """Which details must agree before a claim joins a cluster: ``detail_kinds`` (see
+    ``pipeline.details``), with every member (``all_members``) or with at least one."""
+
+    detail_kinds: tuple[str, ...] = DETAIL_KINDS
+    all_members: bool = True
+
+
+def _details(signature: Signature) -> ClaimDetails:
+    if isinstance(signature, ClaimDetails):
+        return signature
+    return ClaimDetails(numbers=signature, known=False)
+
+
+def details_compatible(a: ClaimDetails, b: ClaimDetails, kinds: Sequence[str]) -> bool:
+    """No conflict on ``kinds``; with a member known only by its numbers, numbers must agree."""
+    if not (a.known and b.known):
+        return numbers_compatible(a.numbers, b.numbers)
+    return not conflicts(a, b, kinds)
+
+
 class ClusterIndex:
     """The clusters known so far: each one's partition, the sum of its members' (centred,
-    normalised) vectors, and its members' number signatures."""
+    normalised) vectors, and its members' details."""
 
-    def __init__(self, dimension: int) -> None:
+    def __init__(self, dimension: int, linkage: Linkage | None = None) -> None:
         self.dimension = dimension
+        self.linkage = linkage or Linkage()
         self._sums = np.zeros((16, dimension), dtype=np.float32)
         self.labels: list[ClusterLabel] = []
         self.partitions: list[Partition] = []
-        self.signatures: list[list[frozenset[str]]] = []
+        self.signatures: list[list[ClaimDetails]] = []
         self._row: dict[ClusterLabel, int] = {}
         self._founded = 0  # clusters founded by ``assign`` so far
 
@@ -75,9 +94,10 @@ class ClusterIndex:
         vectors: NDArray[np.float32],
         clusters: Sequence[ClusterLabel],
         partitions: Sequence[Partition],
-        signatures: Sequence[frozenset[str]],
+        signatures: Sequence[Signature],
     ) -> None:
-        """Add members to their clusters (creating the clusters they name)."""
+        """Add members to their clusters (creating the clusters they name). A signature is the
+        member's ``claim_details`` or, from older callers, its ``number_signature``."""
         rows = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
         for vector, label, partition, signature in zip(
             rows, clusters, partitions, signatures, strict=True
@@ -86,7 +106,7 @@ class ClusterIndex:
             if row is None:
                 row = self._new_row(label, partition)
             self._sums[row] += vector
-            self.signatures[row].append(signature)
+            self.signatures[row].append(_details(signature))
 
     def _new_row(self, label: ClusterLabel, partition: Partition) -> int:
         row = len(self.labels)
@@ -103,11 +123,16 @@ class ClusterIndex:
         norms = np.linalg.norm(sums, axis=1)
         return np.asarray((sums @ vector) / np.maximum(norms, 1e-9), dtype=np.float32)
 
+    def _agrees(self, row: int, details: ClaimDetails) -> bool:
+        kinds = self.linkage.detail_kinds
+        verdicts = (details_compatible(details, m, kinds) for m in self.signatures[row])
+        return all(verdicts) if self.linkage.all_members else any(verdicts)
+
     def _best(
         self,
         vector: NDArray[np.float32],
         partition: Partition,
-        signature: frozenset[str],
+        details: ClaimDetails,
         threshold: float,
     ) -> tuple[ClusterLabel, float] | None:
         if not self.labels:
@@ -116,9 +141,7 @@ class ClusterIndex:
         for row in np.argsort(-sims):
             if sims[row] < threshold:
                 return None
-            if self.partitions[row] == partition and any(
-                numbers_compatible(signature, member) for member in self.signatures[row]
-            ):
+            if self.partitions[row] == partition and self._agrees(row, details):
                 return self.labels[row], float(sims[row])
         return None
 
@@ -132,8 +155,8 @@ class ClusterIndex:
         """Assign each new claim (its centred vector), in order, and add it to the index."""
         assignments: list[Assignment] = []
         for vector, text, partition in zip(vectors, texts, partitions, strict=True):
-            signature = number_signature(text)
-            best = self._best(vector, partition, signature, threshold(partition))
+            details = claim_details(text)
+            best = self._best(vector, partition, details, threshold(partition))
             if best is None:
                 label: ClusterLabel = f"new:{self._founded}"
                 assignments.append(Assignment(None, self._founded, None))
@@ -144,5 +167,5 @@ class ClusterIndex:
                     assignments.append(Assignment(None, int(label.split(":")[1]), similarity))
                 else:
                     assignments.append(Assignment(label, None, similarity))
-            self.add(vector[None, :], [label], [partition], [signature])
+            self.add(vector[None, :], [label], [partition], [details])
         return assignments

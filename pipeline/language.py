@@ -3,6 +3,10 @@
 langdetect is reliable on whole articles and unreliable on a few words, so an article's language is
 detected on its title and text together, and a sentence keeps the article's language unless it is
 long enough to judge and langdetect is confident it is another language.
+
+The heads are calibrated only for the languages the desk covers (the ``languages`` setting), so a
+sentence in any other language is skipped with the reason ``language_not_covered`` (and counted
+in the run report) rather than scored with thresholds that were never measured for it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ DetectorFactory.seed = 0
 SENTENCE_MIN_WORDS = 8
 SENTENCE_MIN_PROBABILITY = 0.95
 _SAMPLE_CHARS = 5000
+LANGUAGE_NOT_COVERED = "language_not_covered"
 _lock = threading.Lock()  # langdetect's seeded factory is shared state
 
 
@@ -58,3 +63,13 @@ def sentence_language(sentence: str, article_language: str | None) -> str | None
     if language != article_language and probability >= SENTENCE_MIN_PROBABILITY:
         return language
     return article_language
+
+
+def uncovered_language_reason(language: str | None, covered: tuple[str, ...]) -> str | None:
+    """``"language_not_covered"`` when ``language`` is known and not one of ``covered`` (codes
+    such as ``en``, ``zh-cn``: compared on the base code, ignoring case); ``None`` otherwise.
+    A sentence whose language could not be detected keeps its chance: ``None``."""
+    if not language:
+        return None
+    wanted = {_normalise_code(code) for code in covered}
+    return None if _normalise_code(language) in wanted else LANGUAGE_NOT_COVERED

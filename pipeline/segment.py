@@ -1,10 +1,11 @@
 """Sentence segmentation for English, French and Vietnamese, with a fallback for any language.
 
 A boundary is sentence-final punctuation (``. ! ? …``, and ``。！？`` without a following space)
-followed by a space and a capital letter, digit or opening quote, except after a known
-abbreviation of the language (``Mr.``, ``Mme.``, ``TP.``, ``PGS.``…), an initial (``J.``), or
-inside a short quotation, so quotes and numbers (``3.5``, ``15.8.2023``) stay whole. Paragraph
-breaks always end a sentence. French spacing (``Quoi ?``, ``« … »``) is understood.
+followed by a space and a capital letter, digit, opening quote or a letter of a script without
+capitals (Chinese, Japanese, Thai…), except after a known abbreviation of the language (``Mr.``,
+``Mme.``, ``TP.``, ``PGS.``…), an initial (``J.``), or inside a short quotation, so quotes and
+numbers (``3.5``, ``15.8.2023``) stay whole. Paragraph breaks always end a sentence. French
+spacing (``Quoi ?``, ``« … »``) is understood.
 """
 
 from __future__ import annotations
@@ -179,6 +180,12 @@ def _inside_short_quote(text: str) -> bool:
     return open_at >= 0 and len(text) - open_at <= MAX_QUOTE_CHARS
 
 
+def _caseless_letter(char: str) -> bool:
+    """A letter of a script without capitals (Chinese, Japanese, Thai, Arabic…), which can begin
+    a sentence."""
+    return char.isalpha() and char.lower() == char.upper()
+
+
 def _is_boundary(before: str, after: str, end: str, abbreviations: frozenset[str]) -> bool:
     if end.startswith(("...", "…")) and after[:1].islower():
         return False
@@ -187,7 +194,7 @@ def _is_boundary(before: str, after: str, end: str, abbreviations: frozenset[str
         if token in abbreviations or (len(token) == 1 and token.isalpha()):
             return False
     first = after.lstrip("\"'“‘«([ ")[:1]
-    if first and not (first.isupper() or first.isdigit()):
+    if first and not (first.isupper() or first.isdigit() or _caseless_letter(first)):
         return False
     return not _inside_short_quote(before + end)
 

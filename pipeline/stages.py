@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,12 +28,14 @@ from pipeline.centring import LanguageCentring
 from pipeline.checkworthy import cues_of
 from pipeline.classify import SentenceHeads, prefilter
 from pipeline.cluster import ClusterIndex, Partition, number_signature
+from pipeline.emerging_queue import EmergingCounts, EmergingRules, queue_emerging
 from pipeline.language import sentence_language
 from pipeline.match import Match, NarrativeIndex
 from pipeline.score import Flag, explanation, flag_score, novelty, priority
 from pipeline.segment import split_sentences
+from pipeline.vectors import bytes_to_vectors, vector_to_bytes
 from rebuttals.retrieval import LibraryIndex, build_library_index
-from review.queue import SuggestedSnippet, upsert_item
+from review.queue import SuggestedSnippet, cluster_decided, upsert_item
 from store.db import session_scope
 from store.schema import Article, Claim, Cluster, QueueItem, Source, utcnow
 
@@ -50,17 +50,6 @@ class Thresholds:
     flag: float
     cluster: float
     narrative_cluster: float
-
-
-def vector_to_bytes(vector: NDArray[np.float32]) -> bytes:
-    return np.asarray(vector, dtype="<f4").tobytes()
-
-
-def bytes_to_vectors(blobs: list[bytes | None], dimension: int) -> NDArray[np.float32]:
-    if not blobs:
-        return np.zeros((0, dimension), dtype=np.float32)
-    joined = b"".join(b or bytes(4 * dimension) for b in blobs)
-    return np.frombuffer(joined, dtype="<f4").reshape(len(blobs), dimension).astype(np.float32)
 
 
 @dataclass
@@ -409,17 +398,6 @@ class QueueBudget:
         self.created_by_source[source] += 1
 
 
-def _already_decided(session: Session, cluster: Cluster) -> bool:
-    return (
-        session.scalar(
-            select(QueueItem.id).where(
-                QueueItem.cluster_id == cluster.id, QueueItem.decision.is_not(None)
-            )
-        )
-        is not None
-    )
-
-
 def _queue_cluster(
     session: Session,
     cluster: Cluster,
@@ -458,7 +436,7 @@ def _queue_cluster(
     )
     outlets, languages = len(cluster.outlets), len(cluster.languages)
     fresh = novelty(
-        cluster.first_seen, utcnow(), already_decided=_already_decided(session, cluster)
+        cluster.first_seen, utcnow(), already_decided=cluster_decided(session, cluster.id)
     )
     why = explanation(
         match,
@@ -477,6 +455,7 @@ def _queue_cluster(
             "checkworthiness": heads.checkworthy_threshold(claim.language),
         },
     )
+    why["lane"] = "repeat"
     why["snippets"] = [
         {
             "id": c.snippet_id,
@@ -555,6 +534,7 @@ class Analysis:
     clusters: ClusterCounts = field(default_factory=ClusterCounts)
     flags: FlagCounts = field(default_factory=FlagCounts)
     batches: int = 0
+    emerging: EmergingCounts = field(default_factory=EmergingCounts)
 
     def add(self, other: Analysis) -> None:
         """Add another batch's results to these."""
@@ -656,15 +636,17 @@ def analyse_new_articles(
     *,
     batch_size: int = 100,
     budget: QueueBudget | None = None,
+    emerging: EmergingRules | None = None,
     stage: Stage = _untimed,
     on_batch: BatchDone = _ignore_batch,
 ) -> Analysis:
     """Every stage over the articles not analysed yet, ``batch_size`` articles a transaction, in
-    article order; ``stage`` wraps each stage of each batch (``stage(name, call)``, e.g. to time
-    it) and ``on_batch`` hears of every committed batch."""
+    article order, then (with ``emerging`` rules) the emerging lane in a transaction of its own;
+    ``stage`` wraps each stage of each batch (``stage(name, call)``, e.g. to time it) and
+    ``on_batch`` hears of every committed batch."""
     with session_scope(engine) as session:
         pending = pending_article_ids(session)
-        if not pending:
+        if not pending and emerging is None:
             return Analysis()
         library = stage("library", lambda: build_library_index(session, models.embedder))
     budget = budget or QueueBudget()
@@ -682,4 +664,17 @@ def analyse_new_articles(
             )
         total.add(batch)
         on_batch(min(start + batch_size, len(pending)), len(pending), total)
+    if emerging is not None:
+        with session_scope(engine) as session:
+            total.emerging = stage(
+                "emerging",
+                lambda: queue_emerging(
+                    session,
+                    library,
+                    models.heads,
+                    emerging,
+                    model_version=models.embedder.version,
+                    dimension=models.embedder.dimension,
+                ),
+            )
     return total

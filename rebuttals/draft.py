@@ -1,8 +1,9 @@
 """Draft rebuttal for a queue item: the chosen snippets with their citations, for an editor.
 
-The draft uses the snippets a reviewer chose on the item, or, when none was chosen yet, its best
-suggested ones. Each snippet is replaced by its vetted translation in the claim's language when
-the library has one. Sources are numbered once each, in order of first citation. The text says
+The draft uses the snippets a reviewer chose on the item, or, when none was chosen yet and the
+item repeats a narrative, its best suggested ones (an emerging claim's suggestions are context).
+Each snippet is replaced by its vetted translation in the claim's language when the library has
+one. Sources are numbered once each, in order of first citation. The text says
 at its top that it is a draft; claimwatch never publishes it.
 """
 
@@ -81,10 +82,17 @@ def in_language(snippet: Snippet, language: str | None) -> Snippet:
 
 
 def chosen_snippets(item: QueueItem, language: str | None) -> list[Snippet]:
+    """The snippets a reviewer chose, else (for a repeat of a narrative) its best suggested
+    ones. An emerging claim's suggestions are only context (its closest narratives' snippets,
+    which rebut another claim): a draft uses them only once a reviewer chose them."""
     chosen = [s.snippet for s in item.suggestions if s.chosen]
-    if not chosen:
+    if not chosen and item.lane == "repeat":
         vetted = [s.snippet for s in item.suggestions if s.snippet.status == "vetted"]
         chosen = vetted[:DEFAULT_SNIPPETS]
+    if not chosen and item.lane == "emerging":
+        raise LibraryError(
+            f"queue item {item.id} is a new claim: choose the snippets that rebut it first"
+        )
     if not chosen:
         raise LibraryError(f"queue item {item.id} has no vetted snippet to draft from")
     picked: list[Snippet] = []

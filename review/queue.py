@@ -31,6 +31,7 @@ from store.schema import (
 
 DECISIONS = ("misleading", "accurate", "needs_expert", "out_of_scope", "duplicate_of")
 STATUSES = ("new", "needs_expert", "decided")
+LANES = ("repeat", "emerging")  # repeats a known narrative / a new claim spreading
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,15 @@ def upsert_item(
     narrative_id: int | None,
     suggestions: list[SuggestedSnippet],
     claim_language: str | None = None,
+    lane: str = "repeat",
 ) -> str:
-    """Queue ``cluster`` or refresh its item's evidence. Returns "created", "updated" or
-    "unchanged". A decided item keeps its decision; new evidence is recorded on it."""
+    """Queue ``cluster`` in ``lane`` or refresh its item's evidence. Returns "created",
+    "updated" or "unchanged". A decided item keeps its decision; new evidence is recorded on it."""
     item = session.scalar(select(QueueItem).where(QueueItem.cluster_id == cluster.id))
     if item is None:
         item = QueueItem(
             cluster=cluster,
+            lane=lane,
             flag_score=flag_score,
             priority=priority,
             explanation=explanation,
@@ -83,18 +86,28 @@ def upsert_item(
         _set_suggestions(item, suggestions)
         session.flush()
         return "created"
-    if (item.flag_score, item.priority, item.explanation, item.narrative_id) == (
+    if (item.flag_score, item.priority, item.explanation, item.narrative_id, item.lane) == (
         flag_score,
         priority,
         explanation,
         narrative_id,
+        lane,
     ):
         return "unchanged"
     item.flag_score, item.priority, item.explanation = flag_score, priority, explanation
+    item.lane = lane
     item.model_version, item.narrative_id = model_version, narrative_id
     item.claim_text, item.claim_language = str(explanation.get("claim", "")), claim_language
     _set_suggestions(item, suggestions)
     return "updated"
+
+
+def cluster_decided(session: Session, cluster_id: int) -> bool:
+    """Whether reviewers already decided the item of this cluster."""
+    decided = select(QueueItem.id).where(
+        QueueItem.cluster_id == cluster_id, QueueItem.decision.is_not(None)
+    )
+    return session.scalar(decided) is not None
 
 
 def _set_suggestions(item: QueueItem, suggestions: list[SuggestedSnippet]) -> None:
@@ -120,6 +133,7 @@ class QueueFilter:
     """What a reviewer narrows the queue to; every field is optional."""
 
     status: str | None = None
+    lane: str | None = None  # repeat or emerging
     language: str | None = None  # a claim of the cluster is in this language
     narrative: str | None = None  # slug
     source: str | None = None  # an outlet that carried the claim
@@ -140,9 +154,13 @@ class QueueFilter:
     def where(self) -> list[ColumnElement[bool]]:
         if self.status and self.status not in STATUSES:
             raise QueueError(f"unknown status {self.status!r}; one of {', '.join(STATUSES)}")
+        if self.lane and self.lane not in LANES:
+            raise QueueError(f"unknown lane {self.lane!r}; one of {', '.join(LANES)}")
         conditions: list[ColumnElement[bool]] = []
         if self.status:
             conditions.append(QueueItem.status == self.status)
+        if self.lane:
+            conditions.append(QueueItem.lane == self.lane)
         if self.narrative:
             conditions.append(QueueItem.narrative.has(Narrative.slug == self.narrative))
         if self.language:
@@ -177,12 +195,13 @@ def list_items(
     status: str | None = None,
     narrative: str | None = None,
     language: str | None = None,
+    lane: str | None = None,
     limit: int = 50,
     offset: int = 0,
     where: QueueFilter | None = None,
 ) -> list[QueueItem]:
     """Items by priority, highest first (``where``, or the few common filters)."""
-    chosen = where or QueueFilter(status=status, narrative=narrative, language=language)
+    chosen = where or QueueFilter(status=status, narrative=narrative, language=language, lane=lane)
     query = (
         select(QueueItem)
         .where(*chosen.where())

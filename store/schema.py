@@ -184,6 +184,8 @@ class Claim(Base):
     # Set when a later revision of the article no longer carries the sentence: the claim stays
     # (with its cluster and decisions) as evidence of what was published.
     removed_at: Mapped[dt.datetime | None]
+    # The narrative this claim corrects or denies ("correction seen"): linked, never flagged.
+    correction_of_id: Mapped[int | None] = mapped_column(ForeignKey("narrative.id"), index=True)
 
     article: Mapped[Article] = relationship(back_populates="claims")
     cluster: Mapped[Cluster | None] = relationship(back_populates="claims")
@@ -294,7 +296,11 @@ class QueueItem(Base):
     ``assignee`` and ``lock_expires_at`` are the lock a reviewer holds while working on the item
     (taken by "next item", released on decision or when it expires); ``assigned_to`` is a
     lasting assignment made by a bulk action: such an item is handed only to that reviewer.
-    ``claim_text`` and ``claim_language`` copy the flagged claim for search and filters."""
+    ``claim_text`` and ``claim_language`` copy the flagged claim for search and filters.
+
+    ``lane`` says why it is in the queue: ``repeat`` (it repeats a known narrative) or
+    ``emerging`` (a new on-topic, check-worthy claim spreading across outlets that matches no
+    narrative)."""
 
     __tablename__ = "queue_item"
     __table_args__ = (
@@ -306,6 +312,9 @@ class QueueItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), unique=True)
+    lane: Mapped[str] = mapped_column(
+        String(20), default="repeat", server_default="repeat", index=True
+    )
     narrative_id: Mapped[int | None] = mapped_column(ForeignKey("narrative.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="new")
     priority: Mapped[float] = mapped_column(Float, default=0.0)

@@ -61,11 +61,12 @@ def flagged_item(
     session: Session,
     occurrences: Sequence[Occurrence] = ALLIANCE,
     *,
-    narrative: str = "military-alliance",
+    narrative: str | None = "military-alliance",
     snippet_keys: Sequence[str] = ("military-alliance/en", "military-alliance/vi"),
     priority: float = 0.9,
 ) -> QueueItem:
-    """A queue item for one cluster of ``occurrences`` (the first is the flagged claim)."""
+    """A queue item for one cluster of ``occurrences`` (the first is the flagged claim): a
+    repeat of ``narrative``, or with ``narrative=None`` an emerging claim."""
     load_seed(session)
     cluster = Cluster(
         outlets=sorted({o.outlet for o in occurrences}),
@@ -99,7 +100,7 @@ def flagged_item(
             )
         )
     session.flush()
-    narrative_row = session.scalars(select(Narrative).where(Narrative.slug == narrative)).one()
+    narrative_row = session.scalar(select(Narrative).where(Narrative.slug == narrative))
     snippets = {
         s.key: s for s in session.scalars(select(Snippet).where(Snippet.key.in_(snippet_keys)))
     }
@@ -108,9 +109,13 @@ def flagged_item(
         cluster=cluster,
         flag_score=0.95,
         priority=priority,
-        explanation={"claim": occurrences[0].text, "narrative": {"slug": narrative}},
+        explanation={
+            "claim": occurrences[0].text,
+            "narrative": {"slug": narrative} if narrative else None,
+        },
         model_version="test-model",
-        narrative_id=narrative_row.id,
+        narrative_id=narrative_row.id if narrative_row else None,
+        lane="repeat" if narrative else "emerging",
         suggestions=[
             SuggestedSnippet(snippets[key].id, 0.9 - rank / 10)
             for rank, key in enumerate(snippet_keys)

@@ -37,6 +37,11 @@ MISLEADING = {
     },
     "france-relations-frozen": {"/courrier-mekong/articles/cooperation-gelee.html"},
 }
+EMERGING = {
+    "/hanoi-ledger/news/japan-aid-cancelled.html",
+    "/courrier-mekong/articles/aide-japonaise-annulee.html",
+    "/tin-quoc-te/bai-viet/nhat-ban-cat-vien-tro.html",
+}
 ACCURATE_OR_OFF_TOPIC = {
     "/hanoi-ledger/news/japan-fifty-years.html",
     "/hanoi-ledger/news/korea-student-exchange.html",
@@ -84,7 +89,7 @@ def queued_paths(session: Session, base: str) -> dict[str, set[str]]:
         )
     )
     return {
-        (i.narrative.slug if i.narrative else "?"): {
+        (i.narrative.slug if i.narrative else f"emerging #{i.id}"): {
             c.article.url.removeprefix(base) for c in i.cluster.claims
         }
         for i in items
@@ -96,16 +101,31 @@ def test_first_run_reads_every_demo_source(
 ) -> None:
     counts = two_runs[0]["counts"]
     assert counts["sources"] == 4 and counts["feeds_read"] == 3 and counts["sources_failed"] == 0
-    assert counts["articles_new"] == 24  # 23 stories and Pacific Wire's about page
+    assert counts["articles_new"] == 27  # 26 stories and Pacific Wire's about page
     assert counts["pages_refused"] == 1  # the draft robots.txt disallows
     assert two_runs[0]["status"] == "completed"
 
 
-def test_misleading_claims_are_queued_one_item_per_narrative(
+def test_misleading_claims_are_queued_one_item_per_narrative_and_the_new_one_as_emerging(
     db: Session, corpus_server: RunningServer
 ) -> None:
     queued = queued_paths(db, corpus_server.base_url)
-    assert queued == MISLEADING
+    assert {k: v for k, v in queued.items() if not k.startswith("emerging")} == MISLEADING
+    assert [v for k, v in queued.items() if k.startswith("emerging")] == [EMERGING]
+
+
+def test_the_new_claim_is_queued_in_the_emerging_lane_with_its_context(
+    db: Session, two_runs: tuple[dict[str, Any], dict[str, Any], Path]
+) -> None:
+    item = db.scalars(select(QueueItem).where(QueueItem.lane == "emerging")).one()
+    assert item.narrative_id is None and sorted(item.cluster.languages) == ["en", "fr", "vi"]
+    why = item.explanation
+    assert why["lane"] == "emerging" and why["closest"] and "not a repeat" in why["summary"]
+    assert why["scores"]["emerging"] == item.flag_score >= 0.35
+    assert set(why["model_versions"]) == {"embedding", "topic", "checkworthy"}
+    counts = two_runs[0]["counts"]
+    assert counts["emerging_created"] == 1 and counts["queue_created"] == 5
+    assert counts["emerging_same_story"] >= 1  # its headline and standfirst: one item
 
 
 def test_accurate_and_off_topic_articles_are_not_queued(
@@ -124,7 +144,7 @@ def test_near_duplicates_across_outlets_and_languages_form_one_cluster(db: Sessi
 
 
 def test_every_flag_explains_itself(db: Session) -> None:
-    for item in db.scalars(select(QueueItem)):
+    for item in db.scalars(select(QueueItem).where(QueueItem.lane == "repeat")):
         explanation = item.explanation
         assert explanation["narrative"]["slug"] == item.narrative.slug  # type: ignore[union-attr]
         assert explanation["model_version"].startswith("intfloat/multilingual-e5-small@")
@@ -149,11 +169,12 @@ def test_second_run_adds_nothing(
         == counts["claims"]
         == counts["clusters_new"]
         == counts["queue_created"]
+        == counts["emerging_created"]
         == 0
     )
-    assert db.scalar(select(func.count()).select_from(Article)) == 24
-    assert db.scalar(select(func.count()).select_from(QueueItem)) == 5
-    assert two_runs[1]["queue_total"] == 5
+    assert db.scalar(select(func.count()).select_from(Article)) == 27
+    assert db.scalar(select(func.count()).select_from(QueueItem)) == 6
+    assert two_runs[1]["queue_total"] == 6
 
 
 def test_every_source_has_a_health_record_per_run(db: Session) -> None:
@@ -166,7 +187,7 @@ def test_every_source_has_a_health_record_per_run(db: Session) -> None:
         ["hanoi-ledger", "courrier-mekong", "tin-quoc-te", "pacific-wire"], "ok"
     )
     assert first["pacific-wire"].articles_new == 6 and first["pacific-wire"].pages_refused == 1
-    assert first["hanoi-ledger"].items_read == 6 and first["hanoi-ledger"].bytes_read > 0
+    assert first["hanoi-ledger"].items_read == 7 and first["hanoi-ledger"].bytes_read > 0
     assert {second[n].status for n in ("hanoi-ledger", "courrier-mekong", "tin-quoc-te")} == {
         "not_modified"
     }

@@ -242,3 +242,55 @@ def test_the_published_openapi_schema_is_the_apps(app_client: TestClient, sessio
     published = json.loads((REPO_ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
     assert served == published, "regenerate docs/openapi.json (claimwatch openapi)"
     assert all(path.startswith("/api/v1/") for path in served["paths"])
+
+
+def test_the_emerging_lane_is_filtered_shown_and_promoted_by_an_editor(
+    app_client: TestClient, settings: Settings, session: Session
+) -> None:
+    japan = [
+        Occurrence(
+            "hanoi-ledger", "en", "Japan has cancelled all aid to Vietnam.", ALLIANCE[0].published
+        ),
+        Occurrence(
+            "courrier-mekong",
+            "fr",
+            "Le Japon a annulé toute son aide au Vietnam.",
+            ALLIANCE[1].published,
+        ),
+    ]
+    emerging = flagged_item(session, japan, narrative=None, snippet_keys=(), priority=0.4).id
+    session.commit()
+    reviewer = other_client(settings)
+    reviewer_csrf = sign_in(reviewer, "rev1")
+    page = reviewer.get("/queue?lane=emerging").text
+    assert "Japan has cancelled" in page and "secret military alliance" not in page
+    assert "Promote to narrative" not in reviewer.get(f"/items/{emerging}").text
+    refused = reviewer.post(
+        f"/items/{emerging}/promote",
+        data={"csrf_token": reviewer_csrf, "slug": "japan-aid-cut", "title": "Japan cut aid"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+
+    token = sign_in(app_client, "ed")
+    item_page = app_client.get(f"/items/{emerging}").text
+    assert "Promote to narrative" in item_page and "en: Japan has cancelled" in item_page
+    promoted = app_client.post(
+        f"/items/{emerging}/promote",
+        data={
+            "csrf_token": token,
+            "slug": "japan-aid-cut",
+            "title": "Japan cut its aid",
+            "phrasings": "en: Japan has cancelled all aid to Vietnam.\nvi: Nhật Bản đã hủy viện trợ.",
+        },
+        follow_redirects=False,
+    )
+    assert promoted.status_code == 303
+    after = app_client.get(f"/items/{emerging}").text
+    assert "Promoted to the narrative" in after and "japan-aid-cut" in after
+    assert app_client.get("/queue?lane=emerging").text.count("Japan has cancelled") == 0
+    undone = app_client.post(
+        f"/items/{emerging}/unpromote", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert undone.status_code == 303
+    assert "Japan has cancelled" in app_client.get("/queue?lane=emerging").text

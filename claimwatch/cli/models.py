@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from claimwatch.cli.db import ready_engine
 from claimwatch.settings import load_settings
-from models.heads import Head
+from models.heads import Head, pair_id
 from store.db import session_scope
+
+if TYPE_CHECKING:
+    from pipeline.training import HeadsVersion, TrainingResult
 
 models_app = typer.Typer(
     help="The embedding model and the topic and check-worthiness heads.",
@@ -65,8 +70,17 @@ def models_info() -> None:
 
 @models_app.command("train")
 def models_train() -> None:
-    """Retrain the topic and check-worthiness heads on the seed sentences and every reviewer
-    decision so far; the new heads are used from the next run on."""
+    """Retrain the topic and check-worthiness heads on the seed sentences and reviewers'
+    decisions, and make them current only if they are not worse than the current heads.
+
+    A fixed 20 % of the decisions (chosen by a hash of the claim text) is held out and never
+    trained on. The current and the retrained heads are evaluated on the bundled held-out
+    sentences and on those held-out decisions; the retrained heads are kept but not used when
+    any language's topic or check-worthiness F1 on the held-out sentences falls by more than
+    CLAIMWATCH_HEADS_PROMOTION_TOLERANCE (0.01), or, with at least
+    CLAIMWATCH_HEADS_MIN_HELD_OUT_DECISIONS (10) held out, when either head agrees with fewer
+    held-out decisions. Every outcome is logged; see `claimwatch models heads` and
+    `claimwatch models rollback`."""
     from models import load_embedder
     from pipeline.training import retrain
 
@@ -76,11 +90,74 @@ def models_train() -> None:
     with session_scope(ready_engine(settings)) as session, console.status("Training the heads…"):
         result = retrain(settings, session, embedder)
     console.print(
-        f"Trained on {result.examples} sentences ({result.from_decisions} from decisions).",
+        f"Trained on {result.examples} sentences ({result.from_decisions} from decisions; "
+        f"{result.held_out_decisions} decisions held out).",
         markup=False,
     )
-    for head in (result.topic, result.checkworthy):
-        console.print(_head_line(head), markup=False)
+    console.print(comparison_table(result))
+    if result.unchanged:
+        console.print("The retrained heads are the current ones: nothing changed.", markup=False)
+        return
+    if result.promoted:
+        console.print(
+            f"Promoted: {pair_id(result.topic.version, result.checkworthy.version)} "
+            f"({result.topic.version}, {result.checkworthy.version}) is now current.",
+            markup=False,
+        )
+        return
+    console.print(
+        "Kept the current heads: the retrained ones are worse on held-out data.", markup=False
+    )
+    for reason in result.verdict.reasons:
+        console.print(f"  - {reason}", markup=False)
+
+
+def comparison_table(result: TrainingResult) -> Table:
+    """Per language: precision, recall, F1 and threshold of both heads, current and retrained
+    (a fall in F1 is marked ▼)."""
+    from pipeline.training import languages_of
+
+    table = Table(title="Held-out sentences: current heads, then retrained (→)")
+    table.add_column("head")
+    table.add_column("lang")
+    for column in ("P", "R", "F1", "→ P", "→ R", "→ F1", "cut", "→ cut"):
+        table.add_column(column, justify="right")
+    heads = {
+        "topic": (result.current.topic, result.topic),
+        "checkworthy": (result.current.checkworthy, result.checkworthy),
+    }
+    for name, (before_head, after_head) in heads.items():
+        for language in languages_of(result.before):
+            cells = [
+                figures.get(f"{name}.{language}.{key}", 0.0)
+                for figures in (result.before.bundled, result.after.bundled)
+                for key in ("precision", "recall", "f1")
+            ]
+            row = [f"{value:.3f}" for value in cells]
+            if cells[5] < cells[2]:
+                row[5] += " ▼"
+            if language == "all":
+                row += ["", ""]
+            else:
+                row += [
+                    f"{before_head.threshold(language):.2f}",
+                    f"{after_head.threshold(language):.2f}",
+                ]
+            table.add_row(name, language, *row)
+    before, after = result.before.decisions, result.after.decisions
+    if before["n"]:
+        for name in ("topic", "checkworthy"):
+            table.add_row(
+                name,
+                f"{int(before['n'])} held-out decisions, agreement",
+                "",
+                "",
+                f"{before[f'{name}.agreement']:.3f}",
+                "",
+                "",
+                f"{after[f'{name}.agreement']:.3f}",
+            )
+    return table
 
 
 def _head_line(head: Head) -> str:
@@ -97,14 +174,16 @@ def models_heads(
         bool, typer.Option("--json", help="Print the heads' details as JSON.")
     ] = False,
 ) -> None:
-    """The heads the next run will use (trained on the seed sentences if there are none yet)."""
+    """The heads the next run will use (trained on the seed sentences if there are none yet),
+    and every kept version: which is current, and its figures on the held-out sentences."""
     from models import load_embedder
-    from pipeline.training import sentence_heads
+    from pipeline.training import list_versions, sentence_heads
 
     settings = load_settings()
     heads = sentence_heads(settings, load_embedder(settings))
+    versions = list_versions(settings.resolved_heads_dir)
     if as_json:
-        details = {
+        details: dict[str, object] = {
             head.name: {
                 "version": head.version,
                 "thresholds": head.thresholds,
@@ -113,7 +192,64 @@ def models_heads(
             }
             for head in (heads.topic, heads.checkworthy)
         }
+        details["versions"] = [asdict(version) for version in versions]
         typer.echo(json.dumps(details, indent=2, ensure_ascii=False))
         return
     for head in (heads.topic, heads.checkworthy):
         console.print(_head_line(head), markup=False)
+    console.print(versions_table(versions))
+
+
+def versions_table(versions: list[HeadsVersion]) -> Table:
+    """Every kept pair of heads, newest first, with its held-out F1 per language."""
+    table = Table(title="Versions of the heads; held-out F1 as topic / check-worthiness")
+    table.add_column("")
+    table.add_column("version", no_wrap=True)
+    table.add_column("heads", no_wrap=True)
+    table.add_column("since", no_wrap=True)
+    table.add_column("last event")
+    languages = sorted(
+        {key.split(".")[1] for v in versions for key in _bundled(v.figures)} - {"all"}
+    )
+    for language in languages:
+        table.add_column(language, justify="right", no_wrap=True)
+    for version in reversed(versions):
+        bundled = _bundled(version.figures)
+        table.add_row(
+            "current" if version.current else "",
+            version.id,
+            f"{version.topic}\n{version.checkworthy}",
+            version.first_at[:16].replace("T", " "),
+            version.events[-1],
+            *(
+                f"{bundled[f'topic.{lang}.f1']:.3f} / {bundled[f'checkworthy.{lang}.f1']:.3f}"
+                if f"topic.{lang}.f1" in bundled
+                else "—"
+                for lang in languages
+            ),
+        )
+    return table
+
+
+def _bundled(figures: dict[str, Any]) -> dict[str, float]:
+    bundled = figures.get("bundled")
+    return bundled if isinstance(bundled, dict) else {}
+
+
+@models_app.command("rollback")
+def models_rollback(
+    version: Annotated[
+        str | None,
+        typer.Argument(
+            help="A version from `claimwatch models heads` (or either head's version); "
+            "default: the heads current before the current ones."
+        ),
+    ] = None,
+) -> None:
+    """Make an earlier version of the heads current again; logged in the heads' history."""
+    from pipeline.training import rollback
+
+    restored = rollback(load_settings(), version)
+    console.print(
+        f"Current: {restored.id} ({restored.topic}, {restored.checkworthy}).", markup=False
+    )

@@ -27,6 +27,9 @@ def _default_reviewer() -> str:
 def list_command(
     status: Annotated[str | None, typer.Option(help="new, needs_expert or decided.")] = "new",
     narrative: Annotated[str | None, typer.Option(help="Only this narrative (slug).")] = None,
+    lane: Annotated[
+        str | None, typer.Option(help="Only this lane: repeat (a known narrative) or emerging.")
+    ] = None,
     language: Annotated[
         str | None, typer.Option("--lang", help="Only clusters with a claim in this language.")
     ] = None,
@@ -41,6 +44,7 @@ def list_command(
             status=None if all_statuses else status,
             narrative=narrative,
             language=language,
+            lane=lane,
             limit=limit,
         )
         if as_json:
@@ -49,6 +53,7 @@ def list_command(
                     "id": i.id,
                     "priority": i.priority,
                     "status": i.status,
+                    "lane": i.lane,
                     "decision": i.decision,
                     "narrative": i.narrative.slug if i.narrative else None,
                     "languages": i.cluster.languages,
@@ -164,3 +169,46 @@ def claimreview_command(
     with session_scope(ready_engine(settings)) as session:
         review = claim_review(session, item_id, settings, url=url)
     typer.echo(json_ld(review, indent=2))
+
+
+@app.command("promote")
+def promote_command(
+    item_id: Annotated[int, typer.Argument(help="An emerging item's number.")],
+    slug: Annotated[str, typer.Option(help="The new narrative's slug, e.g. japan-aid-cut.")],
+    title: Annotated[str, typer.Option(help="The new narrative's title.")],
+    summary: Annotated[str, typer.Option(help="What the narrative claims, in a sentence.")] = "",
+    editor: Annotated[
+        str | None, typer.Option(help="Who promotes (default: $CLAIMWATCH_REVIEWER or $USER).")
+    ] = None,
+) -> None:
+    """Make an emerging item a new narrative, seeded with its cluster's claims as phrasings
+    (edit them later with `snippets import`); later repeats match it. Undo with `unpromote`."""
+    from review.promote import promote
+
+    with session_scope(ready_engine()) as session:
+        narrative = promote(
+            session,
+            item_id,
+            slug=slug,
+            title=title,
+            summary=summary,
+            actor=editor or _default_reviewer(),
+        )
+        console.print(
+            f"Item #{item_id} now repeats the new narrative {narrative.slug!r} "
+            f"({len(narrative.phrasings)} phrasings).",
+            markup=False,
+        )
+
+
+@app.command("unpromote")
+def unpromote_command(
+    item_id: Annotated[int, typer.Argument(help="A promoted item's number.")],
+    editor: Annotated[str | None, typer.Option(help="Who takes it back.")] = None,
+) -> None:
+    """Take a promotion back: the narrative is removed and the item is emerging again."""
+    from review.promote import undo_promote
+
+    with session_scope(ready_engine()) as session:
+        undo_promote(session, item_id, actor=editor or _default_reviewer())
+        console.print(f"Item #{item_id} is an emerging claim again.", markup=False)

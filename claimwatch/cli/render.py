@@ -60,9 +60,14 @@ def run_report(report: RunReport) -> Group:
             f"{counts.get('clusters_new', 0)} new, {counts.get('clusters_grown', 0)} grown",
         ),
         (
-            "Queued",
-            f"{counts.get('queue_created', 0)} new items, {counts.get('queue_updated', 0)} updated, {counts.get('queue_held_back', 0)} held back by the caps on new items ({report.queue_total} in the queue)",
+            "Repeats",
+            f"{counts.get('queue_created', 0)} new items, {counts.get('queue_updated', 0)} updated, {counts.get('queue_held_back', 0)} held back by the caps on new items",
         ),
+        (
+            "Emerging",
+            f"{counts.get('emerging_created', 0)} new items, {counts.get('emerging_updated', 0)} updated, {counts.get('emerging_below_line', 0)} below the line (the night's cap), {counts.get('emerging_below_threshold', 0)} of {counts.get('emerging_candidates', 0)} spreading claims below the threshold, {counts.get('emerging_same_story', 0)} other sentences of stories already queued",
+        ),
+        ("Queue", f"{report.queue_total} items"),
         (
             "Time",
             f"{report.seconds:.1f} s ("

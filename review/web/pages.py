@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from claimwatch.errors import ClaimwatchError, LibraryError, QueueError
 from rebuttals.draft import draft_rebuttal
 from review.assign import assign, next_item, release
+from review.promote import default_phrasings, promote, undo_promote
 from review.queue import (
     DECISIONS,
+    LANES,
     STATUSES,
     QueueFilter,
     bulk_decide,
@@ -28,7 +30,7 @@ from review.queue import (
     undo_last_decision,
 )
 from review.web.deps import AppSettings, DbSession
-from review.web.sessions import Csrf, Reviewer, flash
+from review.web.sessions import Csrf, Editor, Reviewer, flash
 from review.web.templating import render
 from store.schema import AuditEvent, Narrative, QueueItem, Snippet, Source
 
@@ -56,6 +58,7 @@ def _score(value: str | None) -> float | None:
 
 def queue_filter(
     status: str | None = None,
+    lane: str | None = None,
     lang: str | None = None,
     narrative: str | None = None,
     source: str | None = None,
@@ -67,6 +70,7 @@ def queue_filter(
 ) -> QueueFilter:
     return QueueFilter(
         status=status or None,
+        lane=lane or None,
         language=lang or None,
         narrative=narrative or None,
         source=source or None,
@@ -80,6 +84,7 @@ def queue_filter(
 
 FILTER_FIELDS = (
     "status",
+    "lane",
     "lang",
     "narrative",
     "source",
@@ -128,6 +133,7 @@ def queue_page(
         params=params,
         counts=counts,
         statuses=STATUSES,
+        lanes=LANES,
         narratives=list(session.scalars(select(Narrative.slug).order_by(Narrative.slug))),
         sources=list(session.scalars(select(Source.name).order_by(Source.name))),
     )
@@ -184,10 +190,10 @@ def _item_context(session: Session, item: QueueItem) -> dict[str, Any]:
     why = item.explanation
     drafts = [s for s in why.get("snippets", []) if s.get("status") == "draft"]
     draft_ids = [s["id"] for s in drafts]
-    related = list_items(
-        session,
-        where=QueueFilter(narrative=item.narrative.slug if item.narrative else "-"),
-        limit=6,
+    related = (
+        list_items(session, where=QueueFilter(narrative=item.narrative.slug), limit=6)
+        if item.narrative
+        else []
     )
     try:
         draft = draft_rebuttal(session, item.id).markdown
@@ -205,6 +211,7 @@ def _item_context(session: Session, item: QueueItem) -> dict[str, Any]:
         "history": item_history(session, item.id),
         "draft": draft,
         "decisions": DECISIONS,
+        "phrasings": "\n".join(f"{lang}: {text}" for lang, text in default_phrasings(item)),
     }
 
 
@@ -241,6 +248,61 @@ async def decide_item(
         flash(request, str(error), "error")
         return RedirectResponse(f"/items/{item_id}", status_code=303)
     flash(request, f"Item #{item_id}: {decision.replace('_', ' ')}. (u: undo)")
+    return RedirectResponse(f"/items/{item_id}", status_code=303)
+
+
+def _phrasing_lines(text: str) -> list[tuple[str, str]]:
+    """``lang: sentence`` lines (the promote form) as (language, text) pairs."""
+    pairs = []
+    for line in text.splitlines():
+        language, colon, sentence = line.partition(":")
+        if colon and 1 < len(language.strip()) <= 10 and sentence.strip():
+            pairs.append((language.strip().lower(), sentence.strip()))
+        elif line.strip():
+            raise QueueError(f"phrasing {line.strip()[:60]!r}: write it as 'language: sentence'")
+    return pairs
+
+
+@router.post("/items/{item_id}/promote", dependencies=[Csrf])
+def promote_item(
+    item_id: int,
+    request: Request,
+    session: DbSession,
+    user: Editor,
+    slug: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    summary: Annotated[str, Form()] = "",
+    phrasings: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    try:
+        narrative = promote(
+            session,
+            item_id,
+            slug=slug.strip(),
+            title=title,
+            summary=summary,
+            phrasings=_phrasing_lines(phrasings) or None,
+            actor=user.username,
+        )
+    except QueueError as error:
+        session.rollback()
+        flash(request, str(error), "error")
+        return RedirectResponse(f"/items/{item_id}", status_code=303)
+    flash(request, f"Item #{item_id} now repeats the new narrative {narrative.slug}.")
+    return RedirectResponse(f"/items/{item_id}", status_code=303)
+
+
+@router.post("/items/{item_id}/unpromote", dependencies=[Csrf])
+def unpromote_item(
+    item_id: int, request: Request, session: DbSession, user: Editor
+) -> RedirectResponse:
+    try:
+        undo_promote(session, item_id, actor=user.username)
+    except QueueError as error:
+        session.rollback()
+        flash(request, str(error), "error")
+        return RedirectResponse(f"/items/{item_id}", status_code=303)
+    flash(request, f"Item #{item_id} is an emerging claim again.")
     return RedirectResponse(f"/items/{item_id}", status_code=303)
 
 
