@@ -23,7 +23,11 @@ from numpy.typing import NDArray
 
 from claimwatch.errors import DataError
 from evaluation.metrics import binary_scores
+from models.cache import cached_embeddings
+from models.embedder import Embedder
+from pipeline.centring import language_centring
 from pipeline.cluster import ClusterIndex, Linkage
+from pipeline.details import COMPARABLE_KINDS
 
 CLUSTER_FILE = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "eval_clusters.jsonl"
 SPLITS = ("dev", "test")
@@ -57,6 +61,31 @@ def read_cluster_set(path: Path = CLUSTER_FILE) -> list[GroupedSentence]:
             raise DataError(f"{path.name}:{number}: split must be dev or test")
         sentences.append(sentence)
     return sentences
+
+
+def embed_cluster_set(
+    sentences: Sequence[GroupedSentence], embedder: Embedder, cache_dir: Path, centred: bool = True
+) -> NDArray[np.float32]:
+    """The sentences' query embeddings (cached on disk), language-centred unless told not to."""
+    vectors = cached_embeddings(
+        embedder, [s.text for s in sentences], prompt="query", cache_dir=cache_dir
+    )
+    if not centred:
+        return vectors
+    return language_centring(embedder, cache_dir).apply(vectors, [s.language for s in sentences])
+
+
+def linkage_from_options(
+    details: str, all_members: bool = True, agreement_bonus: float | None = None
+) -> Linkage:
+    """A linkage from command-line words: ``details`` is a comma-separated list of detail kinds
+    (``pipeline.details``) or ``none``."""
+    kinds = () if details.strip() == "none" else tuple(k.strip() for k in details.split(","))
+    unknown = [k for k in kinds if k not in COMPARABLE_KINDS]
+    if unknown:
+        raise ValueError(f"unknown detail kinds {unknown}; known: {', '.join(COMPARABLE_KINDS)}")
+    bonus = Linkage.agreement_bonus if agreement_bonus is None else agreement_bonus
+    return Linkage(detail_kinds=kinds, all_members=all_members, agreement_bonus=bonus)
 
 
 def cluster_labels(

@@ -74,28 +74,37 @@ def _process_file(data_dir: Path, run_id: int) -> Path:
 
 
 def record_processes(data_dir: Path, run_id: int) -> None:
-    """Record this process and its children (e.g. Prefect's API server), so that the next run can
-    end them if this one is killed."""
+    """Record this process (the run's owner) and its children (e.g. Prefect's API server), so
+    that the next run can end the children if this one is killed."""
     me = psutil.Process()
-    processes = [me, *me.children(recursive=True)]
-    record = [{"pid": p.pid, "started": p.create_time()} for p in processes]
+    record = {
+        "host": socket.gethostname(),
+        "owner": {"pid": me.pid, "started": me.create_time()},
+        "processes": [{"pid": p.pid, "started": p.create_time()} for p in me.children(True)],
+    }
     path = _process_file(data_dir, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"host": socket.gethostname(), "processes": record}))
+    path.write_text(json.dumps(record))
 
 
 def forget_processes(data_dir: Path, run_id: int) -> None:
     _process_file(data_dir, run_id).unlink(missing_ok=True)
 
 
+def _is_running(pid: int, started: float) -> bool:
+    """Whether ``pid`` is still the process that was recorded (same start time)."""
+    try:
+        return bool(abs(psutil.Process(pid).create_time() - started) <= 1.0)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
 def _end_process(pid: int, started: float) -> bool:
     """End ``pid`` if it is still the process that was recorded (same start time)."""
-    if pid == os.getpid():
+    if pid == os.getpid() or not _is_running(pid, started):
         return False
     try:
         process = psutil.Process(pid)
-        if abs(process.create_time() - started) > 1.0:
-            return False  # the number was reused by another process
         process.terminate()
         try:
             process.wait(timeout=5)
@@ -118,6 +127,13 @@ def end_leftover_processes(data_dir: Path) -> int:
             path.unlink(missing_ok=True)
             continue
         if record.get("host") != socket.gethostname():
+            continue
+        owner = record.get("owner", {})
+        if _is_running(int(owner.get("pid", 0)), float(owner.get("started", 0))):
+            # The run's own process lives (a run that failed inside a long-lived process, this
+            # one perhaps): its children are not orphans, so leave them be.
+            if owner.get("pid") == os.getpid():
+                path.unlink(missing_ok=True)
             continue
         for process in record.get("processes", []):
             ended += _end_process(int(process["pid"]), float(process["started"]))

@@ -4,7 +4,8 @@ A head is a logistic regression (scikit-learn) over a feature vector (the embedd
 with a few hand-made cues). Its regularisation is chosen by cross-validation: the strength whose
 out-of-fold predictions reach the best F1 (unit-length embeddings have small components, so a
 weak penalty is usually best). Training also calibrates: the out-of-fold probabilities
-(stratified k-fold) choose, for each language with enough examples of both classes, the threshold that
+(k-fold, each example's fold fixed by a hash of its content, so that retraining with a few more
+examples does not reshuffle the others) choose, for each language with enough examples of both classes, the threshold that
 maximises F1 there; other languages use the threshold chosen over all languages. A head is saved
 as JSON (weights, thresholds, training counts, cross-validated figures) — never pickled — and is
 named by a hash of that content, which every score it produces carries.
@@ -83,15 +84,31 @@ def _out_of_fold(
     features: NDArray[np.float32], labels: NDArray[np.bool_], regularisation: float
 ) -> NDArray[np.float64]:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import cross_val_predict
 
     folds = min(5, int(labels.sum()), int((~labels).sum()))
     if folds < 2:
         raise ModelError("training needs at least two examples of each class")
     model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    result = cross_val_predict(model, features, labels, cv=splitter, method="predict_proba")
+    splits = _stable_folds(features, labels, folds)
+    result = cross_val_predict(model, features, labels, cv=splits, method="predict_proba")
     return np.asarray(result[:, 1], dtype=np.float64)
+
+
+def _stable_folds(
+    features: NDArray[np.float32], labels: NDArray[np.bool_], folds: int
+) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    """Each example's fold is a hash of its features and label, so adding a few examples
+    (reviewers' decisions) leaves every other example in its fold and the calibration moves
+    only as much as the new examples move it."""
+    keys = [
+        int.from_bytes(hashlib.sha256(row.tobytes() + bytes([int(y)])).digest()[:4], "big")
+        for row, y in zip(np.ascontiguousarray(features), labels, strict=True)
+    ]
+    assignment = np.asarray(keys, dtype=np.int64) % folds
+    indices = np.arange(len(labels))
+    splits = [(indices[assignment != k], indices[assignment == k]) for k in range(folds)]
+    return [(train, test) for train, test in splits if len(test)]
 
 
 def _calibrate(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.details import DETAIL_KINDS, ClaimDetails, claim_details, conflicts
+from pipeline.details import DETAIL_KINDS, ClaimDetails, agreements, claim_details, conflicts
 from pipeline.details import number_signature as number_signature
 from pipeline.details import numbers_compatible as numbers_compatible
 
@@ -52,11 +52,27 @@ Signature = frozenset[str] | ClaimDetails  # a member's numbers (older callers) 
 
 @dataclass(frozen=True)
 class Linkage:
-    """Which details must agree before a claim joins a cluster: ``detail_kinds`` (see
-    ``pipeline.details``), with every member (``all_members``) or with at least one."""
+    """How a claim is matched to a cluster.
+
+    ``detail_kinds`` (see ``pipeline.details``) must not conflict with every member's
+    (``all_members``) or with at least one member's. A claim that states the same month or
+    figure as a member (each of ``agreement_kinds``) needs ``agreement_bonus`` less cosine per
+    kind: agreeing on a hard detail is evidence of the same claim."""
 
     detail_kinds: tuple[str, ...] = DETAIL_KINDS
     all_members: bool = True
+    agreement_kinds: tuple[str, ...] = ("months", "figures")
+    agreement_bonus: float = 0.10
+
+    def threshold_for(
+        self, details: ClaimDetails, members: Sequence[ClaimDetails], base: float
+    ) -> float:
+        """The cosine ``details`` needs to join a cluster with these members."""
+        agreeing = max(len(agreements(details, m, self.agreement_kinds)) for m in members)
+        return base - self.agreement_bonus * agreeing
+
+    def lowest_threshold(self, base: float) -> float:
+        return base - self.agreement_bonus * len(self.agreement_kinds)
 
 
 def _details(signature: Signature) -> ClaimDetails:
@@ -138,10 +154,16 @@ class ClusterIndex:
         if not self.labels:
             return None
         sims = self.centroid_similarities(vector)
+        lowest = self.linkage.lowest_threshold(threshold)
         for row in np.argsort(-sims):
-            if sims[row] < threshold:
+            if sims[row] < lowest:
                 return None
-            if self.partitions[row] == partition and self._agrees(row, details):
+            if (
+                self.partitions[row] == partition
+                and self._agrees(row, details)
+                and sims[row]
+                >= self.linkage.threshold_for(details, self.signatures[row], threshold)
+            ):
                 return self.labels[row], float(sims[row])
         return None
 

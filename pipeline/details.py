@@ -33,6 +33,7 @@ GAZETTEER_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.json"
 # The kinds compared by default (chosen on the cluster set's dev split); "places" and "numbers"
 # (the older rule: any shared number, dates included) can be asked for.
 DETAIL_KINDS = ("years", "months", "figures", "entities")
+COMPARABLE_KINDS = (*DETAIL_KINDS, "places", "numbers")
 
 _MONTHS: dict[str, int] = {
     name: number
@@ -166,3 +167,10 @@ def conflicts(a: ClaimDetails, b: ClaimDetails, kinds: Iterable[str] = DETAIL_KI
         if clash:
             found.append(kind)
     return found
+
+
+def agreements(a: ClaimDetails, b: ClaimDetails, kinds: Iterable[str]) -> list[str]:
+    """The kinds of detail that ``a`` and ``b`` both state and share a value of."""
+    if not (a.known and b.known):
+        return []
+    return [kind for kind in kinds if getattr(a, kind) & getattr(b, kind)]

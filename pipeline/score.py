@@ -280,7 +280,7 @@ def explanation(
         },
         "novelty": novelty,
         "model_version": model_versions["embedding"],
-        "model_versions": {**model_versions, "flag_calibration": flag.calibration},
+        "model_versions": model_versions,
         "scoring": {
             "flag_calibration": flag.calibration,
             "features": list(FEATURES),

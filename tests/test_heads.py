@@ -1,5 +1,6 @@
 """Trainable heads: calibrated per language, saved as JSON and named by their content, reloaded
-exactly, refused when malformed, and retrained from reviewers' decisions."""
+exactly, refused when malformed, retrained from reviewers' decisions, every version kept and
+every change logged."""
 
 from __future__ import annotations
 
@@ -10,7 +11,20 @@ import numpy as np
 import pytest
 
 from claimwatch.errors import DataError, ModelError
-from models.heads import ANY_LANGUAGE, current_head, load_head, save_head, train_head
+from models.heads import (
+    ANY_LANGUAGE,
+    current_head,
+    current_version,
+    head_by_version,
+    load_head,
+    make_current,
+    pair_id,
+    read_history,
+    record_event,
+    save_head,
+    train_head,
+    write_head,
+)
 from pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
 
 
@@ -101,3 +115,30 @@ def test_a_malformed_labelled_line_names_file_and_line(
     path.write_text(f"{good}\n{line}\n", encoding="utf-8")
     with pytest.raises(DataError, match=message):
         read_labelled(path)
+
+
+def test_every_version_is_kept_and_the_history_is_an_append_only_log(tmp_path: Path) -> None:
+    features, labels = separable(40)
+    topic = train_head("topic", list("abcd"), features, labels, ["en"] * 40, embedding_model="m")
+    checkworthy = train_head(
+        "checkworthy", list("abcd"), features, labels, ["en"] * 40, embedding_model="m"
+    )
+    write_head(topic, tmp_path)
+    assert current_version(tmp_path, "topic") is None  # written, not current
+    make_current(topic, tmp_path)
+    assert current_version(tmp_path, "topic") == topic.version
+    assert head_by_version(tmp_path, topic.version) == topic
+    assert head_by_version(tmp_path, "topic-000000000000") is None
+    assert head_by_version(tmp_path, "../topic") is None
+    assert read_history(tmp_path) == []
+    first = record_event(tmp_path, "baseline", topic, checkworthy, actor="a", reason="first")
+    second = record_event(
+        tmp_path, "refused", topic, checkworthy, actor="b", reason="worse", figures={"x": 1}
+    )
+    assert read_history(tmp_path) == [first, second]
+    assert first.made_current and not second.made_current
+    assert pair_id(topic.version, checkworthy.version).startswith("heads-")
+    with (tmp_path / "history.jsonl").open("a", encoding="utf-8") as log:
+        log.write("{broken\n")
+    with pytest.raises(ModelError, match=r"history\.jsonl:3: malformed history line"):
+        read_history(tmp_path)

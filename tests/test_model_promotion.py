@@ -55,6 +55,18 @@ MISLABELLED = [
     "Un nouveau centre commercial a ouvert ses portes dans le district 7 de Saïgon.",
     "La production de café du Đắk Lắk a atteint un record cette année.",
 ]
+MISLABELLED_EN = [
+    "Petrol prices rose by 5% in Ho Chi Minh City in March.",
+    "Da Nang opened a new pedestrian bridge over the Han River.",
+    "Hanoi's football club won the national championship in 2024.",
+    "The government raised the retirement age for men to 62.",
+    "Thailand and Cambodia signed an agreement on fishing in the gulf.",
+    "Brazil increased its soybean exports to Argentina in 2024.",
+    "Heavy rain flooded several streets in Hue last week.",
+    "The education ministry changed the mathematics curriculum of Vietnamese high schools.",
+    "A new shopping mall opened in District 7 of Saigon.",
+    "Coffee production in Dak Lak reached a record this year.",
+]
 ON_TOPIC = [
     "Le Vietnam et le Japon ont signé un accord de coopération en matière de défense à Tokyo.",
     "Le Premier ministre vietnamien a rencontré le président français à l'Élysée en octobre.",
@@ -62,13 +74,20 @@ ON_TOPIC = [
     "L'Association d'amitié Vietnam-France a organisé un festival culturel à Hanoï.",
     "Le Vietnam et l'Australie ont élevé leurs relations au rang de partenariat stratégique global.",
 ]
+ON_TOPIC_EN = [
+    "Vietnam and Japan signed a defence cooperation agreement in Tokyo.",
+    "Vietnam's prime minister met the French president at the Élysée in October.",
+    "Vietnam exempted citizens of twelve European countries from visas until 2028.",
+    "The Vietnam-France Friendship Association held a cultural festival in Hanoi.",
+    "Vietnam and Australia upgraded their ties to a comprehensive strategic partnership.",
+]
 CLI = "from claimwatch.cli import main; main()"
 OFF_TOPIC = MISLABELLED[:1] + MISLABELLED[2:4] + MISLABELLED[5:7]
 
 
 def decided(session: Session, rows: list[tuple[str, str]], language: str = "fr") -> None:
     """One cluster, claim and queue item per text, decided as given."""
-    source = Source(name="courrier", kind="feed", url="https://courrier.example/rss.xml")
+    source = Source(name=f"courrier-{language}", kind="feed", url=f"https://{language}.example/")
     session.add(source)
     for text, decision in rows:
         digest = hashlib.sha256(text.encode()).hexdigest()
@@ -129,12 +148,23 @@ def current_pair(settings: Settings) -> tuple[str | None, str | None]:
 def test_mislabelled_decisions_are_refused_and_the_current_heads_stay(
     session: Session, settings: Settings, embedder: Embedder, baseline: SentenceHeads
 ) -> None:
-    decided(session, [(text, "misleading") for text in MISLABELLED])
+    # a reviewer who has it backwards: off-topic news decided misleading, relations decided
+    # out of scope
+    decided(
+        session, [(t, "misleading") for t in MISLABELLED] + [(t, "out_of_scope") for t in ON_TOPIC]
+    )
+    wrong_en = [(t, "misleading") for t in MISLABELLED_EN] + [
+        (t, "out_of_scope") for t in ON_TOPIC_EN
+    ]
+    decided(session, wrong_en, language="en")
     result = retrain(settings, session, embedder, actor="desk")
 
-    assert not result.promoted
-    assert any("topic F1 (fr)" in reason for reason in result.verdict.reasons)
-    before, after = result.before.bundled["topic.fr.f1"], result.after.bundled["topic.fr.f1"]
+    assert not result.promoted, (result.before.bundled, result.after.bundled)
+    fallen = [r for r in result.verdict.reasons if r.startswith("topic F1 (")]
+    assert fallen, result.verdict.reasons
+    language = fallen[0][len("topic F1 (") :][:2]
+    before = result.before.bundled[f"topic.{language}.f1"]
+    after = result.after.bundled[f"topic.{language}.f1"]
     assert after < before - settings.heads_promotion_tolerance
     assert current_pair(settings) == (baseline.topic.version, baseline.checkworthy.version)
     assert sentence_heads(settings, embedder).versions == baseline.versions
@@ -142,10 +172,10 @@ def test_mislabelled_decisions_are_refused_and_the_current_heads_stay(
     assert head_by_version(settings.resolved_heads_dir, result.topic.version) == result.topic
     last = read_history(settings.resolved_heads_dir)[-1]
     assert (last.event, last.actor, last.topic) == ("refused", "desk", result.topic.version)
-    assert "topic F1 (fr)" in last.reason
+    assert fallen[0] in last.reason
     table = render(comparison_table(result))
-    french = next(line for line in table.splitlines() if "topic" in line and " fr " in line)
-    assert "▼" in french and f"{after:.3f}" in french
+    row = next(line for line in table.splitlines() if "topic" in line and f" {language} " in line)
+    assert "▼" in row and f"{after:.3f}" in row
 
 
 def test_good_decisions_are_promoted_and_rollback_restores_earlier_versions(

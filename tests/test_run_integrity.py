@@ -6,7 +6,11 @@ On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +23,7 @@ from sqlalchemy import select
 
 from claimwatch.demo.server import RunningServer, corpus_root, serve_directory
 from claimwatch.errors import RunInProgressError
-from flows.lifecycle import scratch_dir
+from flows.lifecycle import end_leftover_processes, record_processes, scratch_dir
 from store.db import make_engine, session_scope
 from store.runlock import run_lock
 from store.schema import Run
@@ -211,3 +215,26 @@ def test_a_crawl_ends_itself_when_its_run_is_killed(tmp_path: Path) -> None:
         gone, alive = psutil.wait_procs(crawlers, timeout=5)
         release.set()
     assert alive == [] and gone
+
+
+def test_leftover_processes_are_ended_only_when_their_run_died(tmp_path: Path) -> None:
+    """A run that failed inside a process that lives on (a test, a long-lived worker) leaves its
+    record; the next run must not end that process's children. A dead run's children it ends."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        record_processes(tmp_path, 1)  # the owner (this process) is alive
+        assert end_leftover_processes(tmp_path) == 0 and child.poll() is None
+        assert not list((tmp_path / "runs").glob("run-*.json"))
+
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        record = {
+            "host": socket.gethostname(),
+            "owner": {"pid": gone.pid, "started": 0.0},  # a run whose process is dead
+            "processes": [{"pid": child.pid, "started": psutil.Process(child.pid).create_time()}],
+        }
+        (tmp_path / "runs" / "run-2.json").write_text(json.dumps(record))
+        assert end_leftover_processes(tmp_path) == 1
+        assert child.wait(timeout=10) is not None
+    finally:
+        child.kill()

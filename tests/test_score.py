@@ -137,5 +137,4 @@ def test_the_explanation_names_everything_that_made_the_score() -> None:
     assert why["reach"] == {"outlets": 3, "languages": 2, "bonus": 0.3}
     assert why["thresholds"] == {"topic": 0.5, "checkworthiness": 0.6}
     assert why["verdict"] == "repeat" and why["summary"].startswith("Repeats")
-    assert why["model_versions"]["flag_calibration"] == calibration_version()
-    assert why["scoring"]["flag_calibration"] == f.calibration
+    assert why["scoring"]["flag_calibration"] == f.calibration == calibration_version()

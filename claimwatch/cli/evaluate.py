@@ -124,33 +124,59 @@ def eval_clustering(
     raw: Annotated[
         bool, typer.Option("--raw", help="Compare raw embeddings (no language centring).")
     ] = False,
+    details: Annotated[
+        str,
+        typer.Option(
+            "--details",
+            help="Details that must agree: comma-separated kinds among years, months, figures, "
+            "entities, places, numbers (any shared number, the older rule), or none.",
+        ),
+    ] = "years,months,figures,entities",
+    any_member: Annotated[
+        bool,
+        typer.Option("--any-member", help="Details need agree with one member, not every one."),
+    ] = False,
+    agreement_bonus: Annotated[
+        float | None,
+        typer.Option(
+            "--agreement-bonus",
+            min=0,
+            max=1,
+            help="Cosine forgiven per agreeing kind (month, figure); default 0.10.",
+        ),
+    ] = None,
 ) -> None:
     """Pair precision, recall and F1 of near-duplicate clustering, and cross-language recall."""
-    from evaluation.clustering import SPLITS, evaluate_clustering, read_cluster_set, tune_threshold
+    from evaluation.clustering import (
+        SPLITS,
+        embed_cluster_set,
+        evaluate_clustering,
+        linkage_from_options,
+        read_cluster_set,
+        tune_threshold,
+    )
     from models import load_embedder
-    from models.cache import cached_embeddings
-    from pipeline.centring import language_centring
 
     if split not in SPLITS:
         raise typer.BadParameter(f"expected one of {', '.join(SPLITS)}", param_hint="--split")
+    try:
+        linkage = linkage_from_options(details, not any_member, agreement_bonus)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--details") from None
     settings = load_settings()
     sentences = read_cluster_set(data) if data else read_cluster_set()
-    cache_dir = settings.resolved_embeddings_dir
     with err.status("Loading the model…"):
         embedder = load_embedder(settings)
-    vectors = cached_embeddings(
-        embedder, [s.text for s in sentences], prompt="query", cache_dir=cache_dir
+    vectors = embed_cluster_set(
+        sentences, embedder, settings.resolved_embeddings_dir, centred=not raw
     )
-    if not raw:
-        centring = language_centring(embedder, cache_dir)
-        vectors = centring.apply(vectors, [s.language for s in sentences])
     cut = threshold if threshold is not None else settings.cluster_similarity
     if tune:
         dev = [i for i, s in enumerate(sentences) if s.split == "dev"]
-        cut, f1 = tune_threshold([sentences[i] for i in dev], vectors[dev])
+        cut, f1 = tune_threshold([sentences[i] for i in dev], vectors[dev], linkage)
         err.print(f"threshold {cut:.2f} has the best pair F1 on dev ({f1:.4f})", markup=False)
     rows = [i for i, s in enumerate(sentences) if s.split == split]
-    report = evaluate_clustering([sentences[i] for i in rows], vectors[rows], cut)
+    report = evaluate_clustering([sentences[i] for i in rows], vectors[rows], cut, linkage=linkage)
     report["threshold"] = cut
     _print(report)
 
@@ -212,3 +238,45 @@ def eval_retrieval(
     )
     err.print(f"flag calibration {calibration.version}, split {split}", markup=False)
     _print(report)
+
+
+@eval_app.command("real-news")
+def eval_real_news(
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="Folder of real headlines and leads (vi.jsonl, fr.jsonl…)."),
+    ],
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            help="Hand labels (JSON Lines of id and on_topic) for the precision of the calls; "
+            "the bundled evaluation/data/real_news_labels.jsonl fits ../shared/data/real-news.",
+        ),
+    ] = None,
+    show_unlabelled: Annotated[
+        bool,
+        typer.Option(
+            "--show-unlabelled", help="List the calls the labels file lacks (to stderr), to label."
+        ),
+    ] = False,
+) -> None:
+    """The share of real headlines and leads called on topic (and yielding an on-topic claim),
+    per language, and with --labels the precision of those calls."""
+    from evaluation.real_news import judge_records, read_labels, read_real_news, summarise
+    from models import load_embedder
+    from pipeline.training import sentence_heads
+
+    settings = load_settings()
+    records = read_real_news(data)
+    known = read_labels(labels) if labels else None
+    with err.status("Loading the model and heads…"):
+        embedder = load_embedder(settings)
+        heads = sentence_heads(settings, embedder)
+    with err.status(f"Judging {len(records)} records (embeddings cached after the first run)…"):
+        calls = judge_records(records, embedder, heads, cache_dir=settings.resolved_embeddings_dir)
+    if show_unlabelled:
+        for call in calls:
+            if call.on_topic and (known is None or call.id not in known):
+                err.print(f"{call.id}\t{call.language}\t{call.title}", markup=False)
+    _print(summarise(calls, known))

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -77,7 +78,7 @@ def models_train() -> None:
     trained on. The current and the retrained heads are evaluated on the bundled held-out
     sentences and on those held-out decisions; the retrained heads are kept but not used when
     any language's topic or check-worthiness F1 on the held-out sentences falls by more than
-    CLAIMWATCH_HEADS_PROMOTION_TOLERANCE (0.01), or, with at least
+    CLAIMWATCH_HEADS_PROMOTION_TOLERANCE (0.02), or, with at least
     CLAIMWATCH_HEADS_MIN_HELD_OUT_DECISIONS (10) held out, when either head agrees with fewer
     held-out decisions. Every outcome is logged; see `claimwatch models heads` and
     `claimwatch models rollback`."""
@@ -201,13 +202,12 @@ def models_heads(
 
 
 def versions_table(versions: list[HeadsVersion]) -> Table:
-    """Every kept pair of heads, newest first, with its held-out F1 per language."""
-    table = Table(title="Versions of the heads; held-out F1 as topic / check-worthiness")
-    table.add_column("")
-    table.add_column("version", no_wrap=True)
-    table.add_column("heads", no_wrap=True)
-    table.add_column("since", no_wrap=True)
-    table.add_column("last event")
+    """Every kept pair of heads, newest first: its name and head versions, whether it is current,
+    its last event and when it was first seen, and its held-out F1 per language."""
+    table = Table(title="Versions of the heads (held-out F1)", box=box.SIMPLE_HEAD)
+    table.add_column("version / heads", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("F1", no_wrap=True)
     languages = sorted(
         {key.split(".")[1] for v in versions for key in _bundled(v.figures)} - {"all"}
     )
@@ -216,15 +216,19 @@ def versions_table(versions: list[HeadsVersion]) -> Table:
     for version in reversed(versions):
         bundled = _bundled(version.figures)
         table.add_row(
-            "current" if version.current else "",
-            version.id,
-            f"{version.topic}\n{version.checkworthy}",
-            version.first_at[:16].replace("T", " "),
-            version.events[-1],
+            f"{version.id}\n{version.topic}\n{version.checkworthy}",
+            "\n".join(
+                [
+                    "current" if version.current else "",
+                    version.events[-1],
+                    version.first_at[:16].replace("T", " "),
+                ]
+            ),
+            "\ntopic\ncheck",
             *(
-                f"{bundled[f'topic.{lang}.f1']:.3f} / {bundled[f'checkworthy.{lang}.f1']:.3f}"
+                f"\n{bundled[f'topic.{lang}.f1']:.3f}\n{bundled[f'checkworthy.{lang}.f1']:.3f}"
                 if f"topic.{lang}.f1" in bundled
-                else "—"
+                else "\n—\n—"
                 for lang in languages
             ),
         )
