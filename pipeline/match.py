@@ -15,30 +15,17 @@ queries (a symmetric, paraphrase-style comparison). Three pieces of evidence com
   the correction sits clearly closer to it (negative margin). Embeddings barely see negation, so
   a small negative margin stays possible for a real repeat ("banned" vs "allowed"): the reviewer
   decides.
-- the same evidence in a **language-centred** space (``pipeline.centring``: each language's mean
-  embedding over the bundled seed sentences is subtracted, so a French claim is no longer closer
-  to every French phrasing than to an English one): ``centred_similarity`` (best phrasing),
-  ``centred_margin`` (best phrasing minus best correction sentence of the narrative) and
-  ``centred_gap`` (how far the narrative leads the next one). Raw E5 cosines of on-topic
-  sentences bunch between 0.8 and 0.95 whatever they say; centred ones spread out, and they are
-  what the calibrated flag (``pipeline.score``) reads. Narratives are ranked by centred
-  similarity, then by the hybrid score.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from models.embedder import Embedder
-from pipeline.centring import LanguageCentring, language_centring
 from pipeline.cluster import number_signature, numbers_compatible
-from pipeline.labelled import SEED_FILE, read_labelled
 from pipeline.retrieve import Hit, HybridIndex
 from pipeline.segment import split_sentences
 
@@ -86,52 +73,13 @@ class Match:
     fused: float
     reason: str
     candidates: tuple[Candidate, ...]
-    centred_similarity: float = 0.0
-    centred_margin: float = 0.0
-    centred_gap: float = 0.0
-
-
-_SEED_CENTRINGS: dict[str, LanguageCentring] = {}
-
-
-def seed_centring(embedder: Embedder, cache_dir: Path | None = None) -> LanguageCentring:
-    """The language centring measured on the bundled seed sentences, once per model and process
-    (with ``cache_dir``, the seeds' embeddings are also cached on disk)."""
-    if embedder.version not in _SEED_CENTRINGS:
-        if cache_dir is not None:
-            centring = language_centring(embedder, cache_dir)
-        else:
-            seeds = read_labelled(SEED_FILE)
-            vectors = embedder.embed_queries([s.text for s in seeds])
-            centring = LanguageCentring.fit(vectors, [s.language for s in seeds])
-        _SEED_CENTRINGS[embedder.version] = centring
-    return _SEED_CENTRINGS[embedder.version]
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """One narrative's evidence for one claim (indices are into the phrasings)."""
-
-    top: float
-    cross: float
-    where: int
-    centred: float
 
 
 class NarrativeIndex:
-    """Narrative phrasings and correction statements, embedded once per run.
-
-    ``centring`` takes each language's mean out of the embeddings for the centred evidence; by
-    default it is measured on the bundled seed sentences (``seed_centring``).
-    """
+    """Narrative phrasings and correction statements, embedded once per run."""
 
     def __init__(
-        self,
-        embedder: Embedder,
-        phrasings: list[NarrativeText],
-        snippets: list[SnippetText],
-        *,
-        centring: LanguageCentring | None = None,
+        self, embedder: Embedder, phrasings: list[NarrativeText], snippets: list[SnippetText]
     ) -> None:
         self.phrasings = phrasings
         self.snippets = snippets
@@ -145,38 +93,9 @@ class NarrativeIndex:
         self._correction_owner = np.array([i for i, _ in corrections], dtype=np.int64)
         self._correction_vectors = embedder.embed_queries([t for _, t in corrections])
         self._slugs = {p.narrative_id: p.slug for p in phrasings}
-        self._centring = centring
-        if self._slugs and self._centring is None:
-            self._centring = seed_centring(embedder)
-        self._centred_phrasings = self._centre(
-            self._phrasing_vectors, [p.language for p in phrasings]
-        )
-        self._centred_corrections = self._centre(
-            self._correction_vectors, [snippets[i].language for i, _ in corrections]
-        )
 
     def __len__(self) -> int:
         return len(self._slugs)
-
-    def restricted(self, keep: Callable[[NarrativeText], bool]) -> NarrativeIndex:
-        """The same index with only the phrasings ``keep`` accepts (nothing is embedded again):
-        e.g. without the claim's own language, to measure matching across languages."""
-        rows = [i for i, p in enumerate(self.phrasings) if keep(p)]
-        other = copy.copy(self)
-        other.phrasings = [self.phrasings[i] for i in rows]
-        other._phrasing_vectors = self._phrasing_vectors[rows]
-        other._centred_phrasings = self._centred_phrasings[rows]
-        other._phrasing_numbers = [self._phrasing_numbers[i] for i in rows]
-        other._hybrid = HybridIndex([p.text for p in other.phrasings], other._phrasing_vectors)
-        other._slugs = {p.narrative_id: p.slug for p in other.phrasings}
-        return other
-
-    def _centre(
-        self, vectors: NDArray[np.float32], languages: list[str | None] | list[str]
-    ) -> NDArray[np.float32]:
-        if self._centring is None or len(vectors) == 0:
-            return vectors
-        return self._centring.apply(vectors, list(languages))
 
     def match(
         self, vectors: NDArray[np.float32], languages: list[str | None], texts: list[str]
@@ -184,19 +103,12 @@ class NarrativeIndex:
         """The best narrative for each claim (``None`` when the library has no narratives)."""
         if not self._slugs or len(vectors) == 0:
             return [None] * len(vectors)
-        centred = self._centre(vectors, languages)
         phrasing_sims = vectors @ self._phrasing_vectors.T
-        centred_sims = centred @ self._centred_phrasings.T
-        snippet_sims = self._per_snippet(vectors @ self._correction_vectors.T, len(vectors))
-        centred_snippet_sims = self._per_snippet(
-            centred @ self._centred_corrections.T, len(vectors)
-        )
+        snippet_sims = self._per_snippet(vectors)
         return [
             self._match_one(
                 phrasing_sims[i],
-                centred_sims[i],
                 snippet_sims[i],
-                centred_snippet_sims[i],
                 languages[i],
                 number_signature(texts[i]),
                 self._hybrid.search(texts[i], vectors[i], k=len(self.phrasings)),
@@ -204,47 +116,42 @@ class NarrativeIndex:
             for i in range(len(vectors))
         ]
 
-    def _per_snippet(self, sims: NDArray[np.float32], claims: int) -> NDArray[np.float32]:
-        """Each claim's best similarity to each snippet's title and sentences."""
-        result = np.full((claims, len(self.snippets)), -1.0, dtype=np.float32)
+    def _per_snippet(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+        result = np.full((len(vectors), len(self.snippets)), -1.0, dtype=np.float32)
         if len(self._correction_owner):
+            sims = vectors @ self._correction_vectors.T
             for index in range(len(self.snippets)):
                 result[:, index] = sims[:, self._correction_owner == index].max(axis=1)
         return result
 
     def _evidence(
-        self,
-        sims: NDArray[np.float32],
-        centred_sims: NDArray[np.float32],
-        language: str | None,
-        numbers: frozenset[str],
-    ) -> dict[int, _Evidence]:
-        """Per narrative: the best similarity, the best across languages, where, and centred."""
-        best: dict[int, _Evidence] = {}
+        self, sims: NDArray[np.float32], language: str | None, numbers: frozenset[str]
+    ) -> dict[int, tuple[float, float, int]]:
+        """Per narrative: (best similarity, best cross-language similarity, best phrasing index)."""
+        best: dict[int, tuple[float, float, int]] = {}
         for index, phrasing in enumerate(self.phrasings):
             if not numbers_compatible(numbers, self._phrasing_numbers[index]):
                 continue
-            value, centred = float(sims[index]), float(centred_sims[index])
-            seen = best.get(phrasing.narrative_id, _Evidence(-1.0, -1.0, index, -1.0))
-            top, where = (value, index) if value > seen.top else (seen.top, seen.where)
-            cross = value if phrasing.language != language and value > seen.cross else seen.cross
-            best[phrasing.narrative_id] = _Evidence(top, cross, where, max(centred, seen.centred))
+            value = float(sims[index])
+            top, cross, where = best.get(phrasing.narrative_id, (-1.0, -1.0, index))
+            if value > top:
+                top, where = value, index
+            if phrasing.language != language and value > cross:
+                cross = value
+            best[phrasing.narrative_id] = (top, cross, where)
         return {
-            n: _Evidence(e.top, e.cross if e.cross >= 0 else e.top, e.where, e.centred)
-            for n, e in best.items()
+            n: (top, cross if cross >= 0 else top, where) for n, (top, cross, where) in best.items()
         }
 
     def _match_one(
         self,
         phrasing_sims: NDArray[np.float32],
-        centred_sims: NDArray[np.float32],
         snippet_sims: NDArray[np.float32],
-        centred_snippet_sims: NDArray[np.float32],
         language: str | None,
         numbers: frozenset[str],
         hits: list[Hit],
     ) -> Match | None:
-        evidence = self._evidence(phrasing_sims, centred_sims, language, numbers)
+        evidence = self._evidence(phrasing_sims, language, numbers)
         if not evidence:
             return None
         best_hit: dict[int, Hit] = {}
@@ -254,38 +161,33 @@ class NarrativeIndex:
                 best_hit.setdefault(owner, hit)
         ranked = sorted(
             evidence.items(),
-            key=lambda kv: (-kv[1].centred, -self._fused(best_hit, kv[0]), -kv[1].top),
+            key=lambda kv: (-best_hit[kv[0]].score if kv[0] in best_hit else 0.0, -kv[1][0]),
         )
-        narrative_id, best = ranked[0]
+        narrative_id, (top, cross, where) = ranked[0]
         own = [i for i, s in enumerate(self.snippets) if s.narrative_id == narrative_id]
         rebuttal = max((float(snippet_sims[i]) for i in own), default=-1.0)
-        centred_rebuttal = max((float(centred_snippet_sims[i]) for i in own), default=-1.0)
-        runner_up = ranked[1][1].centred if len(ranked) > 1 else -1.0
         return Match(
             narrative_id=narrative_id,
             slug=self._slugs[narrative_id],
-            similarity=round((best.top + best.cross) / 2, 4),
-            best_similarity=round(best.top, 4),
-            cross_language_similarity=round(best.cross, 4),
-            phrasing=self.phrasings[best.where].text,
-            phrasing_language=self.phrasings[best.where].language,
+            similarity=round((top + cross) / 2, 4),
+            best_similarity=round(top, 4),
+            cross_language_similarity=round(cross, 4),
+            phrasing=self.phrasings[where].text,
+            phrasing_language=self.phrasings[where].language,
             rebuttal_similarity=round(rebuttal, 4),
-            margin=round(best.top - rebuttal, 4),
+            margin=round(top - rebuttal, 4),
             fused=self._fused(best_hit, narrative_id),
             reason=self._reason(best_hit, narrative_id),
             candidates=tuple(
                 Candidate(
                     n,
                     self._slugs[n],
-                    round((e.top + e.cross) / 2, 4),
+                    round((t + c) / 2, 4),
                     self._fused(best_hit, n),
                     self._reason(best_hit, n),
                 )
-                for n, e in ranked[:3]
+                for n, (t, c, _) in ranked[:3]
             ),
-            centred_similarity=round(best.centred, 4),
-            centred_margin=round(best.centred - centred_rebuttal, 4) if own else 0.0,
-            centred_gap=round(best.centred - runner_up, 4) if runner_up > -1.0 else 1.0,
         )
 
     @staticmethod

@@ -27,7 +27,8 @@ from models.embedder import Embedder
 from pipeline.centring import LanguageCentring
 from pipeline.checkworthy import cues_of
 from pipeline.classify import SentenceHeads, prefilter
-from pipeline.cluster import ClusterIndex, Partition, number_signature
+from pipeline.cluster import ClusterIndex, Partition
+from pipeline.details import claim_details
 from pipeline.emerging_queue import EmergingCounts, EmergingRules, queue_emerging
 from pipeline.language import sentence_language
 from pipeline.match import Match, NarrativeIndex
@@ -255,7 +256,7 @@ def _load_index(
             centring.apply(vectors, [r.language for r in rows]),
             [r.cluster_id for r in rows],
             [r.narrative_id for r in rows],
-            [number_signature(r.text) for r in rows],
+            [claim_details(r.text) for r in rows],
         )
     return index
 

@@ -87,31 +87,3 @@ def test_contradicting_numbers_do_not_match(index: NarrativeIndex, embedder: Emb
 def test_empty_library_matches_nothing(embedder: Embedder) -> None:
     empty = NarrativeIndex(embedder, [], [])
     assert empty.match(embedder.embed_queries(["anything"]), ["en"], ["anything"]) == [None]
-
-
-def test_centred_evidence_favours_a_repeat_over_its_correction(
-    index: NarrativeIndex, embedder: Embedder
-) -> None:
-    claim = match(
-        index, embedder, "American warships are to be stationed permanently at Cam Ranh Bay.", "en"
-    )
-    correction = match(
-        index,
-        embedder,
-        "Vietnam's defence policy rules out any foreign military bases on its soil.",
-        "en",
-    )
-    assert claim is not None and correction is not None
-    assert claim.centred_similarity > correction.centred_similarity
-    assert claim.slug == "bases" and claim.centred_margin > 0  # closer to a phrasing
-    assert claim.centred_gap > 0.1  # the bases narrative clearly leads the visa one
-
-
-def test_a_restricted_index_matches_across_languages_only(
-    index: NarrativeIndex, embedder: Embedder
-) -> None:
-    text = "US warships will be based permanently at Cam Ranh Bay, a video claims."
-    without_english = index.restricted(lambda p: p.language != "en")
-    found = without_english.match(embedder.embed_queries([text]), ["en"], [text])[0]
-    assert found is not None and found.slug == "bases" and found.phrasing_language == "fr"
-    assert len(index.phrasings) == 4  # the original index is unchanged

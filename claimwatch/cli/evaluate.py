@@ -191,52 +191,20 @@ def eval_retrieval(
         Path | None,
         typer.Option("--library", help="A library file (JSON or CSV); default: the seed library."),
     ] = None,
-    split: Annotated[str, typer.Option("--split", help="dev or test.")] = "test",
-    fit: Annotated[
-        bool,
-        typer.Option(
-            "--fit",
-            help="Fit the flag calibration on the dev split first and save it "
-            "(pipeline/data/flag_calibration.json).",
-        ),
-    ] = False,
 ) -> None:
-    """Narrative matching, snippet retrieval and the calibrated flag for claims, on one split:
-    narrative top-1 and MRR, the first reference's narrative and language, flag recall (per
-    language and across languages) and the flag rate of corrections, related and unrelated
-    claims."""
-    from evaluation.retrieval import (
-        SPLITS,
-        evaluate_matched,
-        fit_calibration,
-        match_cases,
-        read_retrieval_set,
-    )
+    """Narrative matching and snippet retrieval for claims: narrative top-1 and MRR, the first
+    reference's narrative and language, flag recall and false-flag rates."""
+    from evaluation.retrieval import evaluate_retrieval, read_retrieval_set
     from models import load_embedder
-    from pipeline.score import CALIBRATION_FILE, load_calibration, save_calibration
     from rebuttals.library import SEED_FILE
 
-    if split not in SPLITS:
-        raise typer.BadParameter(f"expected one of {', '.join(SPLITS)}", param_hint="--split")
     settings = load_settings()
     cases = read_retrieval_set(data) if data else read_retrieval_set()
     with err.status("Loading the model…"):
         embedder = load_embedder(settings)
-    matched = match_cases(
-        cases,
-        embedder,
-        library=library or SEED_FILE,
-        cache_dir=settings.resolved_embeddings_dir,
+    report = evaluate_retrieval(
+        cases, embedder, library=library or SEED_FILE, flag_threshold=settings.flag_threshold
     )
-    if fit:
-        calibration = fit_calibration(matched.subset("dev"), model_version=embedder.version)
-        save_calibration(calibration, CALIBRATION_FILE)
-        err.print(f"flag calibration {calibration.version} fitted on dev", markup=False)
-    calibration = load_calibration()
-    report = evaluate_matched(
-        matched.subset(split), flag_threshold=settings.flag_threshold, calibration=calibration
-    )
-    err.print(f"flag calibration {calibration.version}, split {split}", markup=False)
     _print(report)
 
 
