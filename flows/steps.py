@@ -203,6 +203,7 @@ def analyse(settings: Settings, on_batch: BatchProgress) -> Analysis:
         embedder,
         sentence_heads(settings, embedder),
         language_centring(embedder, settings.resolved_embeddings_dir),
+        tuple(settings.languages),
     )
     with session_scope(engine) as session:
         budget = QueueBudget.for_night(

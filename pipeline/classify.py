@@ -28,22 +28,18 @@ from models.embedder import Embedder
 from models.heads import Head, current_head, save_head, train_head
 from pipeline.checkworthy import BOILERPLATE, CUES, cues_of
 from pipeline.labelled import SEED_FILE, LabelledSentence, read_labelled
+from pipeline.language import UNSPACED_SCRIPT
 from pipeline.topic import LABELS_FILE, TopicScorer
 
 MIN_WORDS = 4
 MIN_UNSPACED_CHARS = 8
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-# Scripts written without spaces between words: Han, Hiragana, Katakana, Thai,
-# Lao, Khmer, Myanmar. Their sentences are measured in characters, not in words.
-_UNSPACED = re.compile(
-    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-)
 
 
 def _too_short(sentence: str) -> bool:
     """Fewer than MIN_WORDS words; a sentence with at least MIN_UNSPACED_CHARS characters of a
     script written without spaces (Chinese, Japanese, Thai…) is long enough on its own."""
-    if len(_UNSPACED.findall(sentence)) >= MIN_UNSPACED_CHARS:
+    if len(UNSPACED_SCRIPT.findall(sentence)) >= MIN_UNSPACED_CHARS:
         return False
     return len(sentence.split()) < MIN_WORDS
 

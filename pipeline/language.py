@@ -11,6 +11,7 @@ in the run report) rather than scored with thresholds that were never measured f
 
 from __future__ import annotations
 
+import re
 import threading
 
 from langdetect import DetectorFactory, detect_langs
@@ -32,8 +33,11 @@ def _best(text: str) -> tuple[str, float] | None:
         return None
     if not guesses:
         return None
-    top = guesses[0]
-    return _normalise_code(str(top.lang)), float(top.prob)
+    by_language: dict[str, float] = {}  # zh-cn and zh-tw are both Chinese: add them up
+    for guess in guesses:
+        code = _normalise_code(str(guess.lang))
+        by_language[code] = by_language.get(code, 0.0) + float(guess.prob)
+    return max(by_language.items(), key=lambda item: item[1])
 
 
 def _normalise_code(code: str) -> str:
@@ -52,9 +56,45 @@ def detect_article_language(title: str | None, text: str, hint: str | None = Non
     return language
 
 
+# Scripts written without spaces between words: Han, Hiragana, Katakana, Thai, Lao, Khmer,
+# Myanmar. Their sentences are measured in characters, not in words.
+UNSPACED_SCRIPT = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+UNSPACED_CHARS_PER_WORD = 2
+
+
+def word_count(sentence: str) -> int:
+    """Words in ``sentence``; in a script written without spaces, about one per two characters."""
+    unspaced = len(UNSPACED_SCRIPT.findall(sentence))
+    return max(len(sentence.split()), unspaced // UNSPACED_CHARS_PER_WORD)
+
+
+SCRIPT_LANGUAGES = (  # a script written without spaces names its language outright
+    (re.compile("[\u3040-\u30ff]"), "ja"),  # Hiragana, Katakana (before Han: Japanese uses both)
+    (re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"), "zh"),
+    (re.compile("[\u0e00-\u0e7f]"), "th"),
+    (re.compile("[\u0e80-\u0eff]"), "lo"),
+    (re.compile("[\u1780-\u17ff]"), "km"),
+    (re.compile("[\u1000-\u109f]"), "my"),
+)
+
+
+def _script_language(sentence: str) -> str | None:
+    """The language of a sentence mostly written in a script without spaces (langdetect often
+    hesitates there, between Chinese and Korean for instance)."""
+    letters = sum(1 for c in sentence if c.isalpha())
+    if not letters or len(UNSPACED_SCRIPT.findall(sentence)) * 2 < letters:
+        return None
+    return next((code for script, code in SCRIPT_LANGUAGES if script.search(sentence)), None)
+
+
 def sentence_language(sentence: str, article_language: str | None) -> str | None:
     """A sentence's language: the article's, unless the sentence clearly is in another one."""
-    if len(sentence.split()) < SENTENCE_MIN_WORDS:
+    by_script = _script_language(sentence)
+    if by_script is not None:
+        return by_script
+    if word_count(sentence) < SENTENCE_MIN_WORDS:
         return article_language
     guess = _best(sentence)
     if guess is None:

@@ -30,7 +30,7 @@ from pipeline.classify import SentenceHeads, prefilter
 from pipeline.cluster import ClusterIndex, Partition
 from pipeline.details import claim_details
 from pipeline.emerging_queue import EmergingCounts, EmergingRules, queue_emerging
-from pipeline.language import sentence_language
+from pipeline.language import sentence_language, uncovered_language_reason
 from pipeline.match import Match, NarrativeIndex
 from pipeline.score import Flag, explanation, flag_score, novelty, priority
 from pipeline.segment import split_sentences
@@ -41,6 +41,7 @@ from store.db import session_scope
 from store.schema import Article, Claim, Cluster, QueueItem, Source, utcnow
 
 CLUSTER_WINDOW_DAYS = 120
+COVERED_LANGUAGES = ("en", "fr", "vi")
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,11 @@ def _mark_removed(article: Article, texts: list[str], counts: AnalysisCounts) ->
             counts.removed += 1
 
 
-def _candidates(article: Article, counts: AnalysisCounts, max_claims: int) -> list[_Candidate]:
-    """The sentences of ``article`` worth embedding; every other one is counted with a reason.
+def _candidates(
+    article: Article, counts: AnalysisCounts, max_claims: int, covered: tuple[str, ...]
+) -> list[_Candidate]:
+    """The sentences of ``article`` worth embedding, in the ``covered`` languages; every other
+    one is counted with a reason (no head is calibrated for another language).
 
     A first analysis numbers claims by sentence (0 is the title). A revision keeps the claims
     it still carries, marks the ones it dropped, and gives each new sentence the next free
@@ -133,13 +137,16 @@ def _candidates(article: Article, counts: AnalysisCounts, max_claims: int) -> li
         if reason is None and text in seen:
             reason = "repeated_in_article"  # a headline repeated as the lead, say: one claim
         seen.add(text)
+        language = sentence_language(text, article.language) if reason is None else None
+        if reason is None:
+            reason = uncovered_language_reason(language, covered)
         if reason is None and len(kept) >= max_claims:
             reason = "over_article_limit"
         if reason is not None:
             counts.drop(reason)
             continue
         position = index if not known else next_free + len(kept)
-        kept.append(_Candidate(article, position, text, sentence_language(text, article.language)))
+        kept.append(_Candidate(article, position, text, language))
     return kept
 
 
@@ -150,6 +157,7 @@ def analyse_articles(
     *,
     article_ids: list[int] | None = None,
     max_claims_per_article: int = 200,
+    languages: tuple[str, ...] = COVERED_LANGUAGES,
 ) -> AnalysisCounts:
     """Split the not-yet-analysed articles (those of ``article_ids``, or all) into sentences and
     store the check-worthy ones as claims, with their topic and check-worthiness scores."""
@@ -159,7 +167,9 @@ def analyse_articles(
         query = query.where(Article.id.in_(article_ids))
     articles = list(session.scalars(query.options(selectinload(Article.claims))))
     candidates = [
-        c for article in articles for c in _candidates(article, counts, max_claims_per_article)
+        c
+        for article in articles
+        for c in _candidates(article, counts, max_claims_per_article, languages)
     ]
     vectors = embedder.embed_queries([c.text for c in candidates])
     verdicts = heads.judge([c.text for c in candidates], [c.language for c in candidates], vectors)
@@ -576,6 +586,7 @@ class AnalysisModels:
     embedder: Embedder
     heads: SentenceHeads
     centring: LanguageCentring
+    languages: tuple[str, ...] = COVERED_LANGUAGES  # the languages the desk covers
 
 
 def analyse_batch(
@@ -591,7 +602,10 @@ def analyse_batch(
     embedder, heads = models.embedder, models.heads
     dimension, version = embedder.dimension, embedder.version
     claims = stage(
-        "analyse", lambda: analyse_articles(session, embedder, heads, article_ids=article_ids)
+        "analyse",
+        lambda: analyse_articles(
+            session, embedder, heads, article_ids=article_ids, languages=models.languages
+        ),
     )
     matched = stage(
         "match",

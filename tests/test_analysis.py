@@ -209,3 +209,18 @@ def test_decisions_become_training_examples_and_retrain_the_heads(
     assert result.topic.version != heads.topic.version
     current = Path(settings.resolved_heads_dir / "topic.current").read_text().strip()
     assert current == f"{result.topic.version}.json"
+
+
+def test_text_in_languages_the_desk_does_not_cover_is_counted_and_skipped(
+    session: Session, embedder: Embedder, heads: SentenceHeads
+) -> None:
+    text = (
+        "Vietnam and Japan agreed on Tuesday to expand their cooperation on labour and trade. "
+        "越南和日本周二同意扩大在劳动力和贸易方面的合作，双方将于明年举行新一轮会谈。"
+    )
+    add_article(session, "wire", text, "en", NIGHT_1)
+    counts = analyse_articles(session, embedder, heads, languages=("en", "fr", "vi"))
+    assert counts.dropped.get("language_not_covered") == 1  # the Chinese sentence, not too short
+    assert "too_short" not in counts.dropped
+    stored = session.scalars(select(Claim.language)).all()
+    assert "zh-cn" not in stored and "zh" not in stored
