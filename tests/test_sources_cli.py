@@ -67,7 +67,7 @@ def test_check_reads_a_demo_source_and_stores_nothing(sources_file: Path, data_d
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
-    assert "6 entries with links" in result.output and result.output.count(" fr ") >= 3
+    assert "7 entries with links" in result.output and result.output.count(" fr ") >= 3
     assert not (data_dir / "claimwatch.db").exists()
 
 
