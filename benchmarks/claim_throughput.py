@@ -26,6 +26,7 @@ from pathlib import Path
 
 from claimwatch.settings import load_settings
 from models import Embedder, load_embedder
+from pipeline.flag_model import load_flag_model
 from pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
 
 
@@ -133,7 +134,8 @@ def end_to_end(embedder: Embedder, count: int, data_dir: Path) -> None:
 
     print(f"\nEnd to end over {len(articles)} articles (SQLite, {embedder.version})")
     print(f"  once per data directory: heads and language centring {once:.1f} s")
-    models = AnalysisModels(embedder, heads, centring)
+    flag_model = load_flag_model(embedder.version, settings.resolved_flag_dir)
+    models = AnalysisModels(embedder, heads, flag_model, centring)
     result = analyse_new_articles(engine, models, limits, batch_size=len(articles), stage=timed)
     analysis, matched, clusters, flags = (
         result.claims,
@@ -149,7 +151,7 @@ def end_to_end(embedder: Embedder, count: int, data_dir: Path) -> None:
     )
     print(
         f"  sentences {analysis.sentences}, embedded {embedded}, claims {analysis.claims}, "
-        f"on topic {analysis.on_topic}, matched {matched}, clusters {clusters.new_clusters}, "
+        f"on topic {analysis.on_topic}, matched {matched.repeats}, clusters {clusters.new_clusters}, "
         f"queued {flags.created}"
     )
     print(f"  dropped before embedding or by the heads: {dict(sorted(analysis.dropped.items()))}")

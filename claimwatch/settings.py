@@ -286,6 +286,12 @@ class Settings(BaseSettings):
         return (self.data_dir / "heads").resolve()
 
     @cached_property
+    def resolved_flag_dir(self) -> Path:
+        """A flag model fitted here (``claimwatch eval retrieval --fit``), used instead of the
+        bundled one when it belongs to the embedding model in use."""
+        return (self.data_dir / "flag").resolve()
+
+    @cached_property
     def resolved_embeddings_dir(self) -> Path:
         """Cached embeddings of fixed collections (seeds, evaluation sets), per model."""
         return self.resolved_models_dir / "embeddings"

@@ -1,16 +1,20 @@
-"""Rebuttal retrieval and narrative matching, measured on the bundled retrieval set against a
-library (by default the seed library).
+"""Rebuttal retrieval, narrative matching and the fitted flag, measured on the bundled retrieval
+set against a library (by default the seed library).
 
 ``rebuttals/data/eval_retrieval.jsonl`` holds claims written for the project, each labelled with
-the narrative it relates to and how: ``repeat`` (repeats the misleading claim in new words),
-``correction`` (states the fact the narrative's snippets state) or ``unrelated`` (on the topic,
-no narrative). The library is loaded into a scratch SQLite database and every claim goes through
-what the nightly run does for a flagged claim: narrative matching, the flag score (with the
-topic and check-worthiness gates open, to measure matching alone) and snippet retrieval.
+the narrative it relates to and how: ``repeat`` (repeats the misleading claim in new words, in the
+narrative's languages or another), ``correction`` (states the fact the narrative's snippets
+state, or denies the claim), ``related`` (same actors, other facts: must not be flagged) or
+``unrelated`` (on the topic, no narrative), and a ``split``: ``dev`` (the flag model is fitted on
+it) or ``test`` (reported, never fitted on). The library is loaded into a scratch SQLite database
+and every claim goes through what the nightly run does for a matched claim: narrative matching,
+the flag (with the topic and check-worthiness gates open, to measure matching alone) and snippet
+retrieval.
 
-Figures: narrative top-1 and MRR (repeats and corrections), whether the first reference snippet
-belongs to the right narrative and is in the claim's language, flag recall on repeats and the
-false-flag rates on corrections and on unrelated claims.
+Figures, per split: narrative top-1 and MRR (repeats and corrections), whether the first
+reference snippet belongs to the right narrative and is in the claim's language, flag recall on
+repeats (with the right narrative) overall and per language, the flag rate of each other kind,
+and how many corrections are seen as corrections of the right narrative.
 """
 
 from __future__ import annotations
@@ -20,19 +24,26 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from claimwatch.errors import DataError
 from evaluation.metrics import reciprocal_rank
 from models.embedder import Embedder
+from pipeline.flag_fit import fit_flag_model
+from pipeline.flag_model import FlagModel, feature_matrix
+from pipeline.match import Match, NarrativeIndex
 from pipeline.score import flag_score
 from rebuttals.library import SEED_FILE, import_library, read_library_file
-from rebuttals.retrieval import build_library_index
+from rebuttals.retrieval import LibraryIndex, build_library_index
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
 
 RETRIEVAL_FILE = (
     Path(__file__).resolve().parent.parent / "rebuttals" / "data" / "eval_retrieval.jsonl"
 )
-KINDS = ("repeat", "correction", "unrelated")
+KINDS = ("repeat", "correction", "related", "unrelated")
+SPLITS = ("dev", "test")
 
 
 @dataclass(frozen=True)
@@ -42,22 +53,44 @@ class RetrievalCase:
     text: str
     narrative: str | None
     kind: str
+    split: str = "test"
+
+
+def _case(row: object) -> RetrievalCase:
+    """One case from one parsed line; ``ValueError`` says what is wrong with it."""
+    if not isinstance(row, dict):
+        raise ValueError("not a JSON object")
+    missing = [name for name in ("id", "lang", "text", "narrative", "kind") if name not in row]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    split = row.get("split", "test")
+    if row["kind"] not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}")
+    if (row["narrative"] is None) != (row["kind"] == "unrelated"):
+        raise ValueError("kind and narrative disagree: only unrelated cases have no narrative")
+    if not all(isinstance(row[k], str) and row[k].strip() for k in ("id", "lang", "text")):
+        raise ValueError("id, lang and text must be non-empty strings")
+    return RetrievalCase(row["id"], row["lang"], row["text"], row["narrative"], row["kind"], split)
 
 
 def read_retrieval_set(path: Path = RETRIEVAL_FILE) -> list[RetrievalCase]:
+    """Every case in ``path``; a malformed line or a repeated id is an error naming the line."""
     if not path.is_file():
         raise DataError(f"{path}: not found")
-    cases = []
+    cases: list[RetrievalCase] = []
+    seen: set[str] = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            case = RetrievalCase(row["id"], row["lang"], row["text"], row["narrative"], row["kind"])
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            case = _case(json.loads(line))
+        except (json.JSONDecodeError, ValueError) as error:
             raise DataError(f"{path.name}:{number}: not a retrieval case ({error})") from None
-        if case.kind not in KINDS or (case.narrative is None) != (case.kind == "unrelated"):
-            raise DataError(f"{path.name}:{number}: kind and narrative disagree")
+        if case.id in seen:
+            raise DataError(f"{path.name}:{number}: id {case.id!r} appears twice")
+        seen.add(case.id)
         cases.append(case)
     return cases
 
@@ -66,13 +99,31 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 4) if values else 0.0
 
 
-def evaluate_retrieval(
-    cases: list[RetrievalCase],
-    embedder: Embedder,
-    *,
-    library: Path = SEED_FILE,
-    flag_threshold: float = 0.5,
-) -> dict[str, float]:
+@dataclass(frozen=True)
+class MatchedCases:
+    """Cases with their embeddings and best matches against one library."""
+
+    cases: list[RetrievalCase]
+    vectors: NDArray[np.float32]
+    matches: list[Match | None]
+    index: LibraryIndex
+    # Each repeat's best match once its own narrative is taken out of the library: a misleading
+    # claim the library does not know yet, which must not flag as a repeat of another one.
+    unknown: list[Match | None]
+
+    def subset(self, split: str) -> MatchedCases:
+        rows = [i for i, c in enumerate(self.cases) if c.split == split]
+        return MatchedCases(
+            [self.cases[i] for i in rows],
+            self.vectors[rows],
+            [self.matches[i] for i in rows],
+            self.index,
+            [self.unknown[i] for i in rows],
+        )
+
+
+def library_index(embedder: Embedder, library: Path = SEED_FILE) -> LibraryIndex:
+    """The library's narrative and snippet indexes, built in a scratch database."""
     with tempfile.TemporaryDirectory(prefix="claimwatch-eval-") as scratch:
         engine = make_engine(f"sqlite:///{scratch}/library.db")
         upgrade(engine)
@@ -80,38 +131,136 @@ def evaluate_retrieval(
             import_library(session, read_library_file(library), actor="evaluation")
             index = build_library_index(session, embedder)
         engine.dispose()
-    slugs = {p.narrative_id: p.slug for p in index.narratives.phrasings}
-    vectors = embedder.embed_queries([c.text for c in cases])
-    matches = index.narratives.match(vectors, [c.language for c in cases], [c.text for c in cases])
+    return index
+
+
+def match_cases(
+    cases: list[RetrievalCase], embedder: Embedder, *, library: Path = SEED_FILE
+) -> MatchedCases:
+    index = library_index(embedder, library)
+    texts = [c.text for c in cases]
+    languages: list[str | None] = [c.language for c in cases]
+    vectors = embedder.embed_queries(texts)
+    matches = index.narratives.match(vectors, languages, texts)
+    unknown: list[Match | None] = [None] * len(cases)
+    for slug in sorted({c.narrative for c in cases if c.kind == "repeat" and c.narrative}):
+        rows = [i for i, c in enumerate(cases) if c.kind == "repeat" and c.narrative == slug]
+        others = _without(index.narratives, slug, embedder)
+        found = others.match(vectors[rows], [languages[i] for i in rows], [texts[i] for i in rows])
+        for row, match in zip(rows, found, strict=True):
+            unknown[row] = match
+    return MatchedCases(cases, vectors, matches, index, unknown)
+
+
+def _without(narratives: NarrativeIndex, slug: str, embedder: Embedder) -> NarrativeIndex:
+    """The narrative index without the narrative ``slug`` (its phrasings and its snippets)."""
+    gone = {p.narrative_id for p in narratives.phrasings if p.slug == slug}
+    return NarrativeIndex(
+        embedder,
+        [p for p in narratives.phrasings if p.narrative_id not in gone],
+        [s for s in narratives.snippets if s.narrative_id not in gone],
+    )
+
+
+def outcome(case: RetrievalCase, match: Match | None) -> str:
+    """What the flag should say of ``case``: a repeat or a correction of its matched narrative,
+    or nothing (also for a repeat matched to the wrong narrative)."""
+    if match is None or match.slug != case.narrative or case.kind not in {"repeat", "correction"}:
+        return "none"
+    return case.kind
+
+
+def fit_on(matched: MatchedCases, embedding_model: str) -> FlagModel:
+    """The flag model fitted on ``matched`` (the dev split): every matched case, and every
+    repeat matched once more with its own narrative out of the library (kind ``unknown``,
+    outcome ``none``)."""
+    rows = [i for i, m in enumerate(matched.matches) if m is not None]
+    found = [m for m in matched.matches if m is not None]
+    cases = [matched.cases[i] for i in rows]
+    outcomes = [outcome(c, m) for c, m in zip(cases, found, strict=True)]
+    kinds = [c.kind for c in cases]
+    extra = [i for i, m in enumerate(matched.unknown) if m is not None]
+    found += [m for m in matched.unknown if m is not None]
+    rows += extra
+    outcomes += ["none"] * len(extra)
+    kinds += ["unknown"] * len(extra)
+    return fit_flag_model(
+        feature_matrix(found, matched.vectors[rows]),
+        outcomes,
+        kinds,
+        embedding_model=embedding_model,
+        fitted_on={"data": RETRIEVAL_FILE.name, "split": sorted({c.split for c in cases})},
+    )
+
+
+def evaluate_matched(
+    matched: MatchedCases, flag_model: FlagModel, *, flag_threshold: float = 0.5
+) -> dict[str, float]:
+    """Every figure for the matched cases (see the module's docstring)."""
     figures: dict[str, list[float]] = {}
+    slugs = {p.narrative_id: p.slug for p in matched.index.narratives.phrasings}
 
     def add(name: str, value: float) -> None:
         figures.setdefault(name, []).append(value)
 
-    for case, vector, match in zip(cases, vectors, matches, strict=True):
-        score = (
-            flag_score(match, 1.0, 1.0, topic_threshold=0.5, checkworthy_threshold=0.5).score
-            if match is not None
-            else 0.0
+    rows = [i for i, m in enumerate(matched.matches) if m is not None]
+    odds = dict(
+        zip(
+            rows,
+            flag_model.odds([m for m in matched.matches if m is not None], matched.vectors[rows]),
+            strict=True,
         )
-        flagged = score >= flag_threshold
+    )
+    unknown_rows = [i for i, m in enumerate(matched.unknown) if m is not None]
+    if unknown_rows:
+        unknown_odds = flag_model.odds(
+            [m for m in matched.unknown if m is not None], matched.vectors[unknown_rows]
+        )
+        for found in unknown_odds:
+            score = flag_score(found, 1.0, 1.0, topic_threshold=0.5, checkworthy_threshold=0.5)
+            add("flag.false_rate.unknown_narrative", float(score.score >= flag_threshold))
+    for i, (case, match) in enumerate(zip(matched.cases, matched.matches, strict=True)):
+        flag = (
+            flag_score(odds[i], 1.0, 1.0, topic_threshold=0.5, checkworthy_threshold=0.5)
+            if (match is not None)
+            else None
+        )
+        flagged = flag is not None and flag.score >= flag_threshold
         if case.kind == "repeat":
-            add(
-                "flag.recall", float(flagged and match is not None and match.slug == case.narrative)
-            )
+            hit = float(flagged and outcome(case, match) == "repeat")
+            add("flag.recall", hit)
+            add(f"flag.recall.{case.language}", hit)
         else:
             add(f"flag.false_rate.{case.kind}", float(flagged))
+        if case.kind == "correction":
+            seen = flag is not None and not flagged and flag.verdict == "correction"
+            add("correction.seen", float(seen and outcome(case, match) == "correction"))
         if case.narrative is None or match is None:
             continue
         ranked = [c.slug for c in match.candidates]
         add("narrative.top1", float(ranked[:1] == [case.narrative]))
         add("narrative.mrr", reciprocal_rank(ranked, {case.narrative}))
         narratives = [c.narrative_id for c in match.candidates]
-        retrieval = index.snippets.rank(case.text, case.language, vector, narratives)
+        retrieval = matched.index.snippets.rank(
+            case.text, case.language, matched.vectors[i], narratives
+        )
         top = retrieval.references[0] if retrieval.references else None
         right = top is not None and slugs.get(top.narrative_id or -1) == case.narrative
         add("reference.right_narrative", float(right))
         add("reference.same_language", float(top is not None and top.same_language))
     report = {name: _mean(values) for name, values in sorted(figures.items())}
-    report["cases"] = float(len(cases))
+    report["cases"] = float(len(matched.cases))
+    return report
+
+
+def evaluate_retrieval(
+    matched: MatchedCases, flag_model: FlagModel, *, flag_threshold: float = 0.5
+) -> dict[str, float]:
+    """The figures of each split present, prefixed ``dev.`` / ``test.``."""
+    report: dict[str, float] = {}
+    for split in SPLITS:
+        part = matched.subset(split)
+        if part.cases:
+            figures = evaluate_matched(part, flag_model, flag_threshold=flag_threshold)
+            report.update({f"{split}.{name}": value for name, value in figures.items()})
     return report

@@ -88,7 +88,8 @@ def _counts(
         "claims": claims.claims,
         "claims_removed": claims.removed,
         "claims_on_topic": claims.on_topic,
-        "claims_matched": analysis.matched,
+        "claims_matched": analysis.matched.repeats,
+        "corrections_seen": analysis.matched.corrections,
         "clusters_new": analysis.clusters.new_clusters,
         "clusters_grown": analysis.clusters.grown_clusters,
         "clusters_flagged": flags.flagged,
@@ -159,7 +160,8 @@ def _run_steps(
         timings,
         lambda a: (
             f"{a.claims.articles} articles, {a.claims.claims} claims, {a.claims.on_topic} on "
-            f"topic, {a.matched} repeat a narrative, {a.clusters.new_clusters} new clusters, "
+            f"topic, {a.matched.repeats} repeat a narrative, {a.matched.corrections} state a correction, "
+            f"{a.clusters.new_clusters} new clusters, "
             f"{a.flags.created} repeats and {a.emerging.created} emerging claims queued"
         ),
         lambda: call(steps.analyse, settings, _analysis_progress),

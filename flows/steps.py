@@ -36,6 +36,7 @@ from flows.report import RunReport, top_items
 from models import load_embedder
 from pipeline.centring import language_centring
 from pipeline.emerging_queue import EmergingRules, unqueued_candidates
+from pipeline.flag_model import load_flag_model
 from pipeline.stages import Analysis, AnalysisModels, QueueBudget, Thresholds, analyse_new_articles
 from pipeline.training import sentence_heads
 from rebuttals.library import load_seed
@@ -202,6 +203,7 @@ def analyse(settings: Settings, on_batch: BatchProgress) -> Analysis:
     models = AnalysisModels(
         embedder,
         sentence_heads(settings, embedder),
+        load_flag_model(embedder.version, settings.resolved_flag_dir),
         language_centring(embedder, settings.resolved_embeddings_dir),
         tuple(settings.languages),
     )

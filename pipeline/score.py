@@ -1,19 +1,15 @@
 """The flag score of a claim, and the explanation stored with every flag.
 
-    match    = σ((similarity − MATCH_CENTRE) / MATCH_SCALE)   how closely it repeats a narrative
-    stance   = σ((margin + STANCE_ALLOWANCE) / STANCE_SCALE)  not a restatement of the correction
-    flag     = match × stance × gate(topic) × gate(check-worthiness)
+    repeat   = σ(4 · (logit p(repeat) − logit threshold))  the fitted flag model, 0.5 at its cut
+    flag     = repeat × gate(topic) × gate(check-worthiness)
     priority = flag × (1 + reach) × novelty
     reach    = 0.1 per extra outlet and per extra language (at most 1)
     novelty  = max(½, ½^(age / 30 days)) × (¼ if reviewers already decided the cluster, else 1)
 
-Each gate is σ((score − threshold) / GATE_SCALE) around the head's calibrated threshold for the
-claim's language, so a claim barely over a threshold counts for less than a clear one.
-
-E5 similarities run high (unrelated sentences score ~0.75), so the constants were set on the
-bundled demo corpus and seed library, where repeats of a narrative score ≥ 0.90 and on-topic
-sentences that do not repeat one score ≤ 0.89. They are a starting point, to be calibrated on
-labelled data.
+``p(repeat)`` and ``p(correction)`` come from the flag model fitted on labelled claims
+(``pipeline.flag_model``); its version is recorded with every flag. Each gate is
+σ((score − threshold) / GATE_SCALE) around the head's calibrated threshold for the claim's
+language, so a claim barely over a threshold counts for less than a clear one.
 """
 
 from __future__ import annotations
@@ -23,12 +19,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.flag_model import FlagOdds
 from pipeline.match import Match
 
-MATCH_CENTRE = 0.895
-MATCH_SCALE = 0.005
-STANCE_ALLOWANCE = 0.04
-STANCE_SCALE = 0.01
+REPEAT_SHARPNESS = 4.0
 GATE_SCALE = 0.05
 NOVELTY_HALF_LIFE_DAYS = 30.0
 NOVELTY_FLOOR = 0.5
@@ -43,10 +37,15 @@ def _sigmoid(x: float) -> float:
 class Flag:
     score: float
     components: dict[str, float]
+    odds: FlagOdds
+
+    @property
+    def verdict(self) -> str:
+        return self.odds.verdict
 
 
 def flag_score(
-    match: Match,
+    odds: FlagOdds,
     topic: float,
     checkworthiness: float,
     *,
@@ -54,13 +53,12 @@ def flag_score(
     checkworthy_threshold: float,
 ) -> Flag:
     components = {
-        "match": _sigmoid((match.similarity - MATCH_CENTRE) / MATCH_SCALE),
-        "stance": _sigmoid((match.margin + STANCE_ALLOWANCE) / STANCE_SCALE),
+        "repeat": odds.repeat_strength(REPEAT_SHARPNESS),
         "topic_gate": _sigmoid((topic - topic_threshold) / GATE_SCALE),
         "checkworthy_gate": _sigmoid((checkworthiness - checkworthy_threshold) / GATE_SCALE),
     }
     score = math.prod(components.values())
-    return Flag(round(score, 4), {k: round(v, 4) for k, v in components.items()})
+    return Flag(round(score, 4), {k: round(v, 4) for k, v in components.items()}, odds)
 
 
 def reach_bonus(outlets: int, languages: int) -> float:
@@ -96,7 +94,8 @@ def explanation(
     """Everything a reviewer needs to see why this was flagged."""
     return {
         "summary": (
-            f"Repeats the narrative '{match.slug}': similarity {match.similarity:.3f} to its known "
+            f"Repeats the narrative '{match.slug}' (p {flag.odds.repeat:.2f}, flagged from "
+            f"{flag.odds.repeat_threshold:.2f}): similarity {match.similarity:.3f} to its known "
             f"phrasings ({match.cross_language_similarity:.3f} across languages); "
             f"{match.margin:+.3f} closer to them than to the vetted correction. "
             f"Found by {match.reason}."
@@ -111,6 +110,8 @@ def explanation(
             "cross_language_similarity": match.cross_language_similarity,
             "rebuttal_similarity": match.rebuttal_similarity,
             "margin": match.margin,
+            "repeat_probability": flag.odds.repeat,
+            "correction_probability": flag.odds.correction,
             "topic": topic,
             "checkworthiness": checkworthiness,
             **{f"component_{k}": v for k, v in flag.components.items()},
@@ -131,10 +132,9 @@ def explanation(
         "model_version": model_versions["embedding"],
         "model_versions": model_versions,
         "scoring": {
-            "match_centre": MATCH_CENTRE,
-            "match_scale": MATCH_SCALE,
-            "stance_allowance": STANCE_ALLOWANCE,
-            "stance_scale": STANCE_SCALE,
+            "repeat_threshold": flag.odds.repeat_threshold,
+            "correction_threshold": flag.odds.correction_threshold,
+            "repeat_sharpness": REPEAT_SHARPNESS,
             "gate_scale": GATE_SCALE,
             "novelty_half_life_days": NOVELTY_HALF_LIFE_DAYS,
         },

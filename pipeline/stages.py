@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,6 +32,7 @@ from pipeline.classify import SentenceHeads, prefilter
 from pipeline.cluster import ClusterIndex, Partition
 from pipeline.details import claim_details
 from pipeline.emerging_queue import EmergingCounts, EmergingRules, queue_emerging
+from pipeline.flag_model import FlagModel
 from pipeline.language import sentence_language, uncovered_language_reason
 from pipeline.match import Match, NarrativeIndex
 from pipeline.score import Flag, explanation, flag_score, novelty, priority
@@ -202,14 +205,33 @@ def analyse_articles(
     return counts
 
 
-def _flag(claim: Claim, match: Match, heads: SentenceHeads) -> Flag:
-    return flag_score(
-        match,
-        claim.topic_score or 0.0,
-        claim.checkworthiness,
-        topic_threshold=heads.topic_threshold(claim.language),
-        checkworthy_threshold=heads.checkworthy_threshold(claim.language),
-    )
+def _flags(
+    claims: list[Claim],
+    matches: list[Match | None],
+    vectors: NDArray[np.float32],
+    heads: SentenceHeads,
+    flag_model: FlagModel,
+) -> list[Flag | None]:
+    """The flag of each matched claim (``None`` where nothing matched)."""
+    rows = [i for i, m in enumerate(matches) if m is not None]
+    odds = flag_model.odds([m for m in matches if m is not None], vectors[rows])
+    flags: list[Flag | None] = [None] * len(claims)
+    for row, found in zip(rows, odds, strict=True):
+        claim = claims[row]
+        flags[row] = flag_score(
+            found,
+            claim.topic_score or 0.0,
+            claim.checkworthiness,
+            topic_threshold=heads.topic_threshold(claim.language),
+            checkworthy_threshold=heads.checkworthy_threshold(claim.language),
+        )
+    return flags
+
+
+@dataclass
+class MatchCounts:
+    repeats: int = 0  # claims flagged as repeating a narrative
+    corrections: int = 0  # claims that state a narrative's correction ("correction seen")
 
 
 def match_claims(
@@ -217,28 +239,31 @@ def match_claims(
     claim_ids: list[int],
     index: NarrativeIndex,
     heads: SentenceHeads,
+    flag_model: FlagModel,
     thresholds: Thresholds,
     *,
     dimension: int,
-) -> int:
-    """Score each claim against the narratives; claims whose flag score reaches the threshold
-    are marked as repeating that narrative. Returns how many were."""
+) -> MatchCounts:
+    """Score each claim against the narratives: a claim whose flag score reaches the threshold
+    is marked as repeating that narrative; one the flag model reads as stating a narrative's
+    correction is linked to it as a correction seen (never flagged)."""
     claims = list(session.scalars(select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id)))
     vectors = bytes_to_vectors([c.embedding for c in claims], dimension)
-    matched = 0
-    for claim, match in zip(
-        claims,
-        index.match(vectors, [c.language for c in claims], [c.text for c in claims]),
-        strict=False,
+    matches = index.match(vectors, [c.language for c in claims], [c.text for c in claims])
+    counts = MatchCounts()
+    for claim, match, flag in zip(
+        claims, matches, _flags(claims, matches, vectors, heads, flag_model), strict=True
     ):
-        if match is None:
+        if match is None or flag is None:
             continue
-        flag = _flag(claim, match, heads)
         claim.flag_score = flag.score
         if flag.score >= thresholds.flag:
             claim.narrative_id = match.narrative_id
-            matched += 1
-    return matched
+            counts.repeats += 1
+        elif flag.verdict == "correction":
+            claim.correction_of_id = match.narrative_id
+            counts.corrections += 1
+    return counts
 
 
 @dataclass
@@ -414,6 +439,7 @@ def _queue_cluster(
     cluster: Cluster,
     library: LibraryIndex,
     heads: SentenceHeads,
+    flag_model: FlagModel,
     budget: QueueBudget,
     *,
     model_version: str,
@@ -421,16 +447,15 @@ def _queue_cluster(
 ) -> str | None:
     claims = [c for c in cluster.claims if c.narrative_id == cluster.narrative_id]
     vectors = bytes_to_vectors([c.embedding for c in claims], dimension)
+    matches = library.narratives.match(
+        vectors, [c.language for c in claims], [c.text for c in claims]
+    )
     scored = [
-        (claim, match, _flag(claim, match, heads))
-        for claim, match in zip(
-            claims,
-            library.narratives.match(
-                vectors, [c.language for c in claims], [c.text for c in claims]
-            ),
-            strict=True,
+        (claim, match, flag)
+        for claim, match, flag in zip(
+            claims, matches, _flags(claims, matches, vectors, heads, flag_model), strict=True
         )
-        if match is not None and match.narrative_id == cluster.narrative_id
+        if match is not None and flag is not None and match.narrative_id == cluster.narrative_id
     ]
     if not scored:
         return None
@@ -457,7 +482,7 @@ def _queue_cluster(
         topic_label=claim.topic_label or "",
         checkworthiness=claim.checkworthiness,
         cues=cues_of(claim.text),
-        model_versions={"embedding": model_version, **heads.versions},
+        model_versions={"embedding": model_version, **heads.versions, "flag": flag_model.version},
         outlets=outlets,
         languages=languages,
         novelty=fresh,
@@ -498,6 +523,7 @@ def flag_clusters(
     cluster_ids: list[int],
     library: LibraryIndex,
     heads: SentenceHeads,
+    flag_model: FlagModel,
     *,
     model_version: str,
     dimension: int,
@@ -521,6 +547,7 @@ def flag_clusters(
             cluster,
             library,
             heads,
+            flag_model,
             budget,
             model_version=model_version,
             dimension=dimension,
@@ -541,7 +568,7 @@ class Analysis:
     """What one analysis of the new articles produced, stage by stage, over all its batches."""
 
     claims: AnalysisCounts = field(default_factory=AnalysisCounts)
-    matched: int = 0
+    matched: MatchCounts = field(default_factory=MatchCounts)
     clusters: ClusterCounts = field(default_factory=ClusterCounts)
     flags: FlagCounts = field(default_factory=FlagCounts)
     batches: int = 0
@@ -550,7 +577,8 @@ class Analysis:
     def add(self, other: Analysis) -> None:
         """Add another batch's results to these."""
         self.claims.add(other.claims)
-        self.matched += other.matched
+        self.matched.repeats += other.matched.repeats
+        self.matched.corrections += other.matched.corrections
         self.clusters.new_clusters += other.clusters.new_clusters
         self.clusters.grown_clusters += other.clusters.grown_clusters
         self.clusters.cluster_ids += other.clusters.cluster_ids
@@ -581,10 +609,12 @@ def pending_article_ids(session: Session) -> list[int]:
 
 @dataclass(frozen=True)
 class AnalysisModels:
-    """What the analysis runs with: the embedder, the heads, the language centring."""
+    """What the analysis runs with: the embedder, the heads, the flag model, the language
+    centring."""
 
     embedder: Embedder
     heads: SentenceHeads
+    flag_model: FlagModel
     centring: LanguageCentring
     languages: tuple[str, ...] = COVERED_LANGUAGES  # the languages the desk covers
 
@@ -614,6 +644,7 @@ def analyse_batch(
             claims.claim_ids,
             library.narratives,
             heads,
+            models.flag_model,
             thresholds,
             dimension=embedder.dimension,
         ),
@@ -636,6 +667,7 @@ def analyse_batch(
             clusters.cluster_ids,
             library,
             heads,
+            models.flag_model,
             budget=budget,
             dimension=dimension,
             model_version=version,

@@ -150,7 +150,8 @@ def test_every_flag_explains_itself(db: Session) -> None:
         assert explanation["model_version"].startswith("intfloat/multilingual-e5-small@")
         assert 0 < item.flag_score <= 1 and item.suggestions, item.id
         assert all(s.snippet.status == "vetted" and s.snippet.sources for s in item.suggestions)
-        assert set(explanation["model_versions"]) == {"embedding", "topic", "checkworthy"}
+        assert set(explanation["model_versions"]) == {"embedding", "topic", "checkworthy", "flag"}
+        assert explanation["model_versions"]["flag"].startswith("flag-")
         assert "fused" in explanation["summary"] and explanation["thresholds"]["topic"] > 0
         first = item.suggestions[0].snippet
         assert first.narrative_id == item.narrative_id  # the matched narrative's snippets first

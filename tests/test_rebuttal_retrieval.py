@@ -15,6 +15,7 @@ from models import Embedder
 from rebuttals.editing import get_snippet, retire_snippet
 from rebuttals.library import load_seed
 from rebuttals.retrieval import build_library_index
+from tests.test_cli import run_cli
 
 
 def rank(session: Session, embedder: Embedder, text: str, language: str):  # type: ignore[no-untyped-def]
@@ -77,6 +78,18 @@ def test_eval_retrieval_prints_its_figures(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "retrieval", "--data", str(path)])
     assert result.exit_code == 0, result.output
     report = dict(line.split(" ") for line in result.stdout.splitlines())
-    assert report["cases"] == "2" and report["narrative.top1"] == "1.0000"
-    assert report["reference.same_language"] == "1.0000"
-    assert report["flag.false_rate.unrelated"] == "0.0000"
+    assert report["test.cases"] == "2" and report["test.narrative.top1"] == "1.0000"
+    assert report["test.flag.recall"] == "1.0000"
+    assert report["test.flag.false_rate.unrelated"] == "0.0000"
+    assert report["test.reference.same_language"] == "1.0000"
+
+
+def test_eval_retrieval_names_a_bad_case(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    case = {"id": "1", "lang": "en", "text": "x", "narrative": "a", "kind": "repeat"}
+    path.write_text(json.dumps(case) + "\n" + json.dumps({**case, "id": "2", "split": "train"}))
+    result = run_cli("eval", "retrieval", "--data", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "error: cases.jsonl:2: not a retrieval case (split must be one of dev, test)"
+    )

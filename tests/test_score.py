@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from pipeline.flag_model import FlagOdds
 from pipeline.match import Match
 from pipeline.score import explanation, flag_score, novelty, priority, reach_bonus
 
@@ -29,17 +30,27 @@ def match(similarity: float = 0.93, margin: float = 0.05) -> Match:
     )
 
 
-def flag(m: Match, topic: float = 0.9, worth: float = 0.9) -> float:
-    return flag_score(m, topic, worth, topic_threshold=0.5, checkworthy_threshold=0.5).score
+def odds(repeat: float = 0.9, correction: float = 0.05) -> FlagOdds:
+    return FlagOdds(repeat, correction, repeat_threshold=0.4, correction_threshold=0.7)
+
+
+def flag(o: FlagOdds, topic: float = 0.9, worth: float = 0.9) -> float:
+    return flag_score(o, topic, worth, topic_threshold=0.5, checkworthy_threshold=0.5).score
 
 
 def test_each_component_lowers_the_flag() -> None:
-    strong = flag(match())
-    assert strong > 0.9
-    assert flag(match(similarity=0.88)) < 0.1  # a weak match
-    assert flag(match(margin=-0.1)) < 0.1  # closer to the correction than to the claim
-    assert flag(match(), topic=0.4) < 0.2  # below the topic head's threshold
-    assert flag(match(), worth=0.4) < 0.2  # below the check-worthiness threshold
+    assert flag(odds()) > 0.9
+    assert 0.45 < flag(odds(repeat=0.4)) <= 0.5  # exactly at the flag model's threshold
+    assert flag(odds(repeat=0.2)) < 0.1  # the model reads no repeat
+    assert flag(odds(), topic=0.4) < 0.2  # below the topic head's threshold
+    assert flag(odds(), worth=0.4) < 0.2  # below the check-worthiness threshold
+
+
+def test_the_verdict_tells_a_correction_from_a_repeat() -> None:
+    assert odds().verdict == "repeat"
+    assert odds(repeat=0.1, correction=0.9).verdict == "correction"
+    assert odds(repeat=0.1, correction=0.5).verdict == "none"
+    assert odds(repeat=0.9, correction=0.9).verdict == "repeat"
 
 
 def test_reach_and_novelty_order_the_queue() -> None:
@@ -54,7 +65,7 @@ def test_reach_and_novelty_order_the_queue() -> None:
 
 def test_the_explanation_names_everything_that_made_the_score() -> None:
     m = match()
-    f = flag_score(m, 0.9, 0.8, topic_threshold=0.5, checkworthy_threshold=0.6)
+    f = flag_score(odds(), 0.9, 0.8, topic_threshold=0.5, checkworthy_threshold=0.6)
     why = explanation(
         m,
         f,

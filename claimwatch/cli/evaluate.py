@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from claimwatch.errors import DataError
 from claimwatch.settings import load_settings
 
 eval_app = typer.Typer(
@@ -191,20 +192,42 @@ def eval_retrieval(
         Path | None,
         typer.Option("--library", help="A library file (JSON or CSV); default: the seed library."),
     ] = None,
+    fit: Annotated[
+        bool,
+        typer.Option(
+            "--fit",
+            help="Fit the flag model on the dev split first and keep it in the data directory "
+            "(or --fit-into); the figures are then those of the new model.",
+        ),
+    ] = False,
+    fit_into: Annotated[
+        Path | None,
+        typer.Option("--fit-into", help="With --fit: the folder to write flag_model.json into."),
+    ] = None,
 ) -> None:
-    """Narrative matching and snippet retrieval for claims: narrative top-1 and MRR, the first
-    reference's narrative and language, flag recall and false-flag rates."""
-    from evaluation.retrieval import evaluate_retrieval, read_retrieval_set
+    """Narrative matching, the flag and snippet retrieval for claims, per split (dev, test):
+    narrative top-1 and MRR, the first reference's narrative and language, flag recall per
+    language, false-flag rates per kind of claim, corrections seen."""
+    from evaluation.retrieval import evaluate_retrieval, fit_on, match_cases, read_retrieval_set
     from models import load_embedder
+    from pipeline.flag_model import load_flag_model, write_model
     from rebuttals.library import SEED_FILE
 
     settings = load_settings()
     cases = read_retrieval_set(data) if data else read_retrieval_set()
     with err.status("Loading the model…"):
         embedder = load_embedder(settings)
-    report = evaluate_retrieval(
-        cases, embedder, library=library or SEED_FILE, flag_threshold=settings.flag_threshold
-    )
+    matched = match_cases(cases, embedder, library=library or SEED_FILE)
+    if fit:
+        dev = matched.subset("dev")
+        if not dev.cases:
+            raise DataError("--fit needs cases with split 'dev' in the data")
+        model = fit_on(dev, embedder.version)
+        path = write_model(model, fit_into or settings.resolved_flag_dir)
+        err.print(f"Fitted {model.version} on {len(dev.cases)} dev cases: {path}")
+    else:
+        model = load_flag_model(embedder.version, settings.resolved_flag_dir)
+    report = evaluate_retrieval(matched, model, flag_threshold=settings.flag_threshold)
     _print(report)
 
 

@@ -44,7 +44,7 @@ def run_report(report: RunReport) -> Group:
         ),
         (
             "Claims",
-            f"{counts.get('claims', 0)} check-worthy of {counts.get('sentences', 0)} sentences, {counts.get('claims_on_topic', 0)} on topic, {counts.get('claims_matched', 0)} repeat a known narrative",
+            f"{counts.get('claims', 0)} check-worthy of {counts.get('sentences', 0)} sentences, {counts.get('claims_on_topic', 0)} on topic, {counts.get('claims_matched', 0)} repeat a known narrative, {counts.get('corrections_seen', 0)} state a correction",
         ),
         (
             "Not claims",
