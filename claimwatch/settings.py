@@ -267,7 +267,16 @@ class Settings(BaseSettings):
         default=10,
         ge=1,
         description="Held-out decisions needed before `claimwatch models train` also requires the "
-        "retrained heads to agree with at least as many of them as the current heads do.",
+        "retrained heads to agree with at least as many of them as the current heads do, and the "
+        "refitted flag to find as many held-out repeats and flag no more rejected claims.",
+    )
+    flag_promotion_tolerance: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="How much lower repeat recall, or higher any false-flag rate, a refitted flag "
+        "model may have on the bundled retrieval test split before `claimwatch models train` "
+        "keeps the current one.",
     )
 
     @cached_property
@@ -287,8 +296,8 @@ class Settings(BaseSettings):
 
     @cached_property
     def resolved_flag_dir(self) -> Path:
-        """A flag model fitted here (``claimwatch eval retrieval --fit``), used instead of the
-        bundled one when it belongs to the embedding model in use."""
+        """Flag models fitted here (``claimwatch models train``, ``claimwatch eval retrieval
+        --fit``), every version, and the one in use (``current``)."""
         return (self.data_dir / "flag").resolve()
 
     @cached_property

@@ -111,6 +111,16 @@ class MatchedCases:
     # claim the library does not know yet, which must not flag as a repeat of another one.
     unknown: list[Match | None]
 
+    def joined(self, other: MatchedCases) -> MatchedCases:
+        """These cases and ``other``'s (snippet figures keep this library's index)."""
+        return MatchedCases(
+            [*self.cases, *other.cases],
+            np.vstack([self.vectors, other.vectors]).astype(np.float32),
+            [*self.matches, *other.matches],
+            self.index,
+            [*self.unknown, *other.unknown],
+        )
+
     def subset(self, split: str) -> MatchedCases:
         rows = [i for i, c in enumerate(self.cases) if c.split == split]
         return MatchedCases(
@@ -137,19 +147,28 @@ def library_index(embedder: Embedder, library: Path = SEED_FILE) -> LibraryIndex
 def match_cases(
     cases: list[RetrievalCase], embedder: Embedder, *, library: Path = SEED_FILE
 ) -> MatchedCases:
-    index = library_index(embedder, library)
+    """``cases`` matched against ``library`` (loaded into a scratch database)."""
+    return match_against(cases, embedder, library_index(embedder, library))
+
+
+def match_against(
+    cases: list[RetrievalCase], embedder: Embedder, index: LibraryIndex, *, unknown: bool = True
+) -> MatchedCases:
+    """``cases`` matched against ``index``; with ``unknown``, each repeat matched once more with
+    its own narrative out of the library."""
     texts = [c.text for c in cases]
     languages: list[str | None] = [c.language for c in cases]
     vectors = embedder.embed_queries(texts)
-    matches = index.narratives.match(vectors, languages, texts)
-    unknown: list[Match | None] = [None] * len(cases)
-    for slug in sorted({c.narrative for c in cases if c.kind == "repeat" and c.narrative}):
+    matches = index.narratives.match(vectors, languages, texts) if texts else []
+    without: list[Match | None] = [None] * len(cases)
+    slugs = {c.narrative for c in cases if c.kind == "repeat" and c.narrative} if unknown else set()
+    for slug in sorted(s for s in slugs if s is not None):
         rows = [i for i, c in enumerate(cases) if c.kind == "repeat" and c.narrative == slug]
         others = _without(index.narratives, slug, embedder)
         found = others.match(vectors[rows], [languages[i] for i in rows], [texts[i] for i in rows])
         for row, match in zip(rows, found, strict=True):
-            unknown[row] = match
-    return MatchedCases(cases, vectors, matches, index, unknown)
+            without[row] = match
+    return MatchedCases(cases, vectors, list(matches), index, without)
 
 
 def _without(narratives: NarrativeIndex, slug: str, embedder: Embedder) -> NarrativeIndex:
@@ -170,10 +189,10 @@ def outcome(case: RetrievalCase, match: Match | None) -> str:
     return case.kind
 
 
-def fit_on(matched: MatchedCases, embedding_model: str) -> FlagModel:
-    """The flag model fitted on ``matched`` (the dev split): every matched case, and every
-    repeat matched once more with its own narrative out of the library (kind ``unknown``,
-    outcome ``none``)."""
+def fit_on(matched: MatchedCases, embedding_model: str, *, decisions: int = 0) -> FlagModel:
+    """The flag model fitted on ``matched`` (the dev split, and ``decisions`` cases from
+    reviewers' decisions): every matched case, and every repeat matched once more with its own
+    narrative out of the library (kind ``unknown``, outcome ``none``)."""
     rows = [i for i, m in enumerate(matched.matches) if m is not None]
     found = [m for m in matched.matches if m is not None]
     cases = [matched.cases[i] for i in rows]
@@ -184,12 +203,18 @@ def fit_on(matched: MatchedCases, embedding_model: str) -> FlagModel:
     rows += extra
     outcomes += ["none"] * len(extra)
     kinds += ["unknown"] * len(extra)
+    keys = [f"{matched.cases[i].text}\x00{kind}" for i, kind in zip(rows, kinds, strict=True)]
     return fit_flag_model(
         feature_matrix(found, matched.vectors[rows]),
         outcomes,
         kinds,
+        keys,
         embedding_model=embedding_model,
-        fitted_on={"data": RETRIEVAL_FILE.name, "split": sorted({c.split for c in cases})},
+        fitted_on={
+            "data": RETRIEVAL_FILE.name,
+            "split": sorted({c.split for c in cases}),
+            "decisions": decisions,
+        },
     )
 
 

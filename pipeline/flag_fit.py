@@ -5,13 +5,16 @@ narrative: ``repeat`` (it repeats the misleading claim), ``correction`` (it stat
 correction), or another kind (``related``, ``unrelated``, or a repeat matched to the wrong
 narrative, which must not flag either). For each of the two heads:
 
-1. the regularisation with the lowest out-of-fold log-loss (5 folds, stratified, fixed seed);
+1. the regularisation with the lowest out-of-fold log-loss (5 folds, each example's fold fixed
+   by a hash of its features and label, so that refitting with a few more examples — reviewers'
+   decisions — leaves every other example in its fold);
 2. the threshold with the highest out-of-fold recall of its class among those whose false rates
    per other kind stay within ``LIMITS`` (ties: the higher threshold); 0.5 if none does.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -22,6 +25,7 @@ from pipeline.flag_model import (
     LIMITS,
     MATCH_FEATURES,
     REGULARISATION_GRID,
+    REPEAT_ONLY_KINDS,
     FlagModel,
     LinearHead,
 )
@@ -29,13 +33,24 @@ from pipeline.flag_model import (
 _THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
 
+Folds = list[tuple[NDArray[np.intp], NDArray[np.intp]]]
+
+
+def stable_folds(keys: Sequence[str], folds: int = 5) -> Folds:
+    """Each example's fold is a hash of its key (its text and kind), so refitting with a few more
+    examples leaves every other example in its fold."""
+    hashes = [int.from_bytes(hashlib.sha256(k.encode()).digest()[:4], "big") for k in keys]
+    assignment = np.asarray(hashes, dtype=np.int64) % folds
+    indices = np.arange(len(keys))
+    return [(indices[assignment != k], indices[assignment == k]) for k in range(folds)]
+
+
 def _out_of_fold(
-    z: NDArray[np.float64], target: NDArray[np.bool_], regularisation: float
+    z: NDArray[np.float64], target: NDArray[np.bool_], regularisation: float, folds: Folds
 ) -> NDArray[np.float64]:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import cross_val_predict
 
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=5000)
     found = cross_val_predict(model, z, target, cv=folds, method="predict_proba")
     return np.asarray(found[:, 1], dtype=np.float64)
@@ -79,6 +94,7 @@ def fit_head(
     target: NDArray[np.bool_],
     kinds: NDArray[np.str_],
     limits: Mapping[str, float],
+    keys: Sequence[str],
 ) -> LinearHead:
     from sklearn.linear_model import LogisticRegression
 
@@ -87,7 +103,8 @@ def fit_head(
     means = features.mean(axis=0)
     scales = np.maximum(features.std(axis=0), 1e-6)
     z = (features - means) / scales
-    losses = {c: _out_of_fold(z, target, c) for c in REGULARISATION_GRID}
+    folds = stable_folds(keys)
+    losses = {c: _out_of_fold(z, target, c, folds) for c in REGULARISATION_GRID}
     regularisation = min(losses, key=lambda c: (_log_loss(target, losses[c]), c))
     threshold, figures = _threshold(losses[regularisation], target, kinds, limits)
     model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=5000)
@@ -107,19 +124,33 @@ def fit_flag_model(
     features: NDArray[np.float64],
     outcomes: Sequence[str],
     kinds: Sequence[str],
+    keys: Sequence[str],
     *,
     embedding_model: str,
     fitted_on: Mapping[str, object],
 ) -> FlagModel:
     """Both heads on the same examples. ``outcomes`` says what each example is to its matched
-    narrative (``repeat``, ``correction`` or ``none``); ``kinds`` what it is in the data set."""
+    narrative (``repeat``, ``correction`` or ``none``); ``kinds`` what it is in the data set;
+    ``keys`` name each example (text and kind) for its cross-validation fold.
+    Examples of a kind in ``REPEAT_ONLY_KINDS`` (a claim a reviewer said is not a repeat, which
+    may still state the correction) teach the repeat head only."""
     labels = np.asarray(outcomes)
     kind_array = np.asarray(kinds)
     dimension = features.shape[1] - len(MATCH_FEATURES)
-    heads = {
-        name: fit_head(features, labels == name, kind_array, LIMITS[name])
-        for name in ("repeat", "correction")
-    }
+    heads = {}
+    for name in ("repeat", "correction"):
+        rows = (
+            np.ones(len(labels), dtype=bool)
+            if name == "repeat"
+            else ~np.isin(kind_array, sorted(REPEAT_ONLY_KINDS))
+        )
+        heads[name] = fit_head(
+            features[rows],
+            labels[rows] == name,
+            kind_array[rows],
+            LIMITS[name],
+            [k for k, keep in zip(keys, rows, strict=True) if keep],
+        )
     return FlagModel(
         embedding_model=embedding_model,
         dimension=dimension,

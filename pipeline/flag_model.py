@@ -12,8 +12,10 @@ by cross-validated log-loss, each threshold as the highest out-of-fold recall wh
 the dev split stay under ``LIMITS``. The test split is never seen in fitting.
 
 A model is JSON (never pickled), named by a hash of its parameters, and belongs to one embedding
-model. The bundled ``data/flag_model.json`` fits the bundled embedder; a model fitted for another
-embedder is written to ``<models_dir>/flag/`` and preferred when it matches.
+model. The bundled ``data/flag_model.json`` fits the bundled embedder. Models fitted in a data
+directory (``claimwatch eval retrieval --fit``, ``claimwatch models train``) are kept there as
+``<data_dir>/flag/<version>.json``, every version, and ``<data_dir>/flag/current`` names the one
+a run uses; it is preferred when it belongs to the embedding model in use.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from claimwatch.errors import ModelError
 from pipeline.match import Match
 
 BUNDLED_FILE = Path(__file__).with_name("data") / "flag_model.json"
-FILE_NAME = "flag_model.json"
+SINGLE_FILE = "flag_model.json"  # one unversioned model: the bundled form (older releases too)
+CURRENT_POINTER = "current"
 FORMAT = "claimwatch-flag-model/1"
 MATCH_FEATURES = (
     "similarity",
@@ -46,10 +49,19 @@ MATCH_FEATURES = (
 )
 REGULARISATION_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 # Highest false rates (per kind of non-target claim, on dev, out of fold) a threshold may reach.
+# ``rejected``: claims reviewers decided were not a repeat of the narrative they were matched to.
 LIMITS = {
-    "repeat": {"correction": 0.08, "related": 0.08, "unrelated": 0.02, "unknown": 0.05},
+    "repeat": {
+        "correction": 0.08,
+        "related": 0.08,
+        "unrelated": 0.02,
+        "unknown": 0.05,
+        "rejected": 0.10,
+    },
     "correction": {"repeat": 0.05, "related": 0.08, "unrelated": 0.02},
 }
+
+REPEAT_ONLY_KINDS = frozenset({"rejected"})
 
 
 def match_evidence(match: Match) -> list[float]:
@@ -219,19 +231,63 @@ def read_model(path: Path) -> FlagModel:
 
 
 def write_model(model: FlagModel, directory: Path) -> Path:
-    """Write ``<directory>/flag_model.json`` atomically."""
+    """Write ``<directory>/<version>.json`` atomically (the file is the version; nothing becomes
+    current)."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / FILE_NAME
+    path = directory / f"{model.version}.json"
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(to_json(model), indent=1) + "\n", encoding="utf-8")
     partial.replace(path)
     return path
 
 
+def write_single(model: FlagModel, directory: Path) -> Path:
+    """Write ``<directory>/flag_model.json`` atomically: the form bundled with the package."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / SINGLE_FILE
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(to_json(model), indent=1) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def make_current(model: FlagModel, directory: Path) -> None:
+    """Point ``<directory>/current`` at the (already written) file of ``model``."""
+    pointer = directory / CURRENT_POINTER
+    partial = pointer.with_suffix(".partial")
+    partial.write_text(f"{model.version}.json", encoding="utf-8")
+    partial.replace(pointer)
+
+
+def current_flag_version(directory: Path) -> str | None:
+    """The version ``<directory>/current`` points at, if any."""
+    pointer = directory / CURRENT_POINTER
+    if not pointer.is_file():
+        return None
+    return pointer.read_text(encoding="utf-8").strip().removesuffix(".json")
+
+
+def model_by_version(directory: Path, version: str) -> FlagModel | None:
+    """The kept model file of ``version``, or ``None`` if there is none."""
+    if not version.startswith("flag-") or "/" in version or "\\" in version:
+        return None
+    path = directory / f"{version}.json"
+    return read_model(path) if path.is_file() else None
+
+
+def _candidate_files(directory: Path | None) -> list[Path]:
+    if directory is None:
+        return [BUNDLED_FILE]
+    current = current_flag_version(directory)
+    mine = [directory / f"{current}.json"] if current else []
+    return [*mine, directory / SINGLE_FILE, BUNDLED_FILE]
+
+
 def load_flag_model(embedding_model: str, directory: Path | None = None) -> FlagModel:
-    """The flag model for ``embedding_model``: one fitted into ``directory`` if it matches,
-    else the bundled one if it matches; otherwise an error saying how to fit one."""
-    for path in ([directory / FILE_NAME] if directory else []) + [BUNDLED_FILE]:
+    """The flag model for ``embedding_model``: the current one of ``directory`` if it matches
+    (else a ``flag_model.json`` written there by an older release), else the bundled one if it
+    matches; otherwise an error saying how to fit one."""
+    for path in _candidate_files(directory):
         if path.is_file():
             model = read_model(path)
             if model.embedding_model == embedding_model:

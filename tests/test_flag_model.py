@@ -11,16 +11,39 @@ import pytest
 
 from claimwatch.errors import ModelError
 from models import Embedder
-from pipeline.flag_model import BUNDLED_FILE, load_flag_model, read_model, write_model
+from pipeline.flag_model import (
+    BUNDLED_FILE,
+    SINGLE_FILE,
+    load_flag_model,
+    make_current,
+    read_model,
+    to_json,
+    write_model,
+)
 
 
-def test_a_refit_in_the_data_directory_is_preferred(tmp_path: Path, embedder: Embedder) -> None:
+def test_the_current_refit_in_the_data_directory_is_preferred(
+    tmp_path: Path, embedder: Embedder
+) -> None:
     bundled = read_model(BUNDLED_FILE)
     refit = dataclasses.replace(bundled, repeat=dataclasses.replace(bundled.repeat, threshold=0.6))
+    other = dataclasses.replace(bundled, repeat=dataclasses.replace(bundled.repeat, threshold=0.7))
     write_model(refit, tmp_path)
+    assert load_flag_model(embedder.version, tmp_path).version == bundled.version  # kept only
+    make_current(refit, tmp_path)
+    write_model(other, tmp_path)
     found = load_flag_model(embedder.version, tmp_path)
     assert found.version == refit.version != bundled.version
     assert load_flag_model(embedder.version, tmp_path / "none").version == bundled.version
+
+
+def test_a_model_written_by_an_older_release_is_still_used(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    bundled = read_model(BUNDLED_FILE)
+    refit = dataclasses.replace(bundled, repeat=dataclasses.replace(bundled.repeat, threshold=0.6))
+    (tmp_path / SINGLE_FILE).write_text(json.dumps(to_json(refit)), encoding="utf-8")
+    assert load_flag_model(embedder.version, tmp_path).version == refit.version
 
 
 def test_another_embedder_needs_its_own_fit(tmp_path: Path) -> None:

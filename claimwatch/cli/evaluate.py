@@ -196,21 +196,35 @@ def eval_retrieval(
         bool,
         typer.Option(
             "--fit",
-            help="Fit the flag model on the dev split first and keep it in the data directory "
-            "(or --fit-into); the figures are then those of the new model.",
+            help="Fit the flag model on the dev split first and make it current in the data "
+            "directory (or write it with --fit-into); the figures are then those of the new "
+            "model.",
         ),
     ] = False,
     fit_into: Annotated[
         Path | None,
-        typer.Option("--fit-into", help="With --fit: the folder to write flag_model.json into."),
+        typer.Option(
+            "--fit-into",
+            help="With --fit: write the model as FOLDER/flag_model.json (the bundled form; "
+            "--fit-into pipeline/data regenerates the bundled model) instead of making it "
+            "current in the data directory.",
+        ),
     ] = None,
 ) -> None:
     """Narrative matching, the flag and snippet retrieval for claims, per split (dev, test):
     narrative top-1 and MRR, the first reference's narrative and language, flag recall per
     language, false-flag rates per kind of claim, corrections seen."""
-    from evaluation.retrieval import evaluate_retrieval, fit_on, match_cases, read_retrieval_set
+    from evaluation.retrieval import (
+        RETRIEVAL_FILE,
+        evaluate_retrieval,
+        fit_on,
+        match_cases,
+        read_retrieval_set,
+    )
     from models import load_embedder
-    from pipeline.flag_model import load_flag_model, write_model
+    from pipeline.flag_model import load_flag_model, write_single
+    from pipeline.flag_training import keep_current
+    from pipeline.training import actor_name
     from rebuttals.library import SEED_FILE
 
     settings = load_settings()
@@ -223,8 +237,16 @@ def eval_retrieval(
         if not dev.cases:
             raise DataError("--fit needs cases with split 'dev' in the data")
         model = fit_on(dev, embedder.version)
-        path = write_model(model, fit_into or settings.resolved_flag_dir)
-        err.print(f"Fitted {model.version} on {len(dev.cases)} dev cases: {path}")
+        if fit_into:
+            path = write_single(model, fit_into)
+            err.print(f"Fitted {model.version} on {len(dev.cases)} dev cases: {path}")
+        else:
+            reason = f"fitted on the {len(dev.cases)} dev cases of {(data or RETRIEVAL_FILE).name}"
+            directory = settings.resolved_flag_dir
+            keep_current(directory, model, actor=actor_name(), event="fitted", reason=reason)
+            err.print(
+                f"Fitted {model.version} on {len(dev.cases)} dev cases: current in {directory}"
+            )
     else:
         model = load_flag_model(embedder.version, settings.resolved_flag_dir)
     report = evaluate_retrieval(matched, model, flag_threshold=settings.flag_threshold)

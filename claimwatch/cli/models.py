@@ -1,4 +1,4 @@
-"""``claimwatch models``: the embedding model and the trained heads."""
+"""``claimwatch models``: the embedding model, the trained heads and the fitted flag."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ from rich.console import Console
 from rich.table import Table
 
 from claimwatch.cli.db import ready_engine
+from claimwatch.cli.flag_tables import flag_comparison_table, flag_versions_table
 from claimwatch.settings import load_settings
 from models.heads import Head, pair_id
 from store.db import session_scope
 
 if TYPE_CHECKING:
+    from pipeline.flag_training import FlagTrainingResult
     from pipeline.training import HeadsVersion, TrainingResult
 
 models_app = typer.Typer(
-    help="The embedding model and the topic and check-worthiness heads.",
+    help="The embedding model, the topic and check-worthiness heads, and the flag model.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -71,46 +73,77 @@ def models_info() -> None:
 
 @models_app.command("train")
 def models_train() -> None:
-    """Retrain the topic and check-worthiness heads on the seed sentences and reviewers'
-    decisions, and make them current only if they are not worse than the current heads.
+    """Retrain the topic and check-worthiness heads and refit the flag on the bundled data and
+    reviewers' decisions, making each current only if it is not worse than the one in use.
 
     A fixed 20 % of the decisions (chosen by a hash of the claim text) is held out and never
-    trained on. The current and the retrained heads are evaluated on the bundled held-out
-    sentences and on those held-out decisions; the retrained heads are kept but not used when
-    any language's topic or check-worthiness F1 on the held-out sentences falls by more than
+    trained on. The retrained heads are kept but not used when any language's topic or
+    check-worthiness F1 on the bundled held-out sentences falls by more than
     CLAIMWATCH_HEADS_PROMOTION_TOLERANCE (0.02), or, with at least
     CLAIMWATCH_HEADS_MIN_HELD_OUT_DECISIONS (10) held out, when either head agrees with fewer
-    held-out decisions. Every outcome is logged; see `claimwatch models heads` and
-    `claimwatch models rollback`."""
+    held-out decisions. The refitted flag is kept but not used when, on the bundled retrieval
+    test split, its repeat recall falls or a false-flag rate rises by more than
+    CLAIMWATCH_FLAG_PROMOTION_TOLERANCE (0.02), or, with enough decisions held out, it finds
+    fewer held-out repeats or flags more claims reviewers rejected. Every outcome is logged; see
+    `claimwatch models heads`, `models flag` and `models rollback`."""
     from models import load_embedder
-    from pipeline.training import retrain
+    from pipeline.flag_training import retrain_flag
+    from pipeline.training import actor_name, retrain
 
     settings = load_settings()
     with console.status("Loading the embedding model…"):
         embedder = load_embedder(settings)
-    with session_scope(ready_engine(settings)) as session, console.status("Training the heads…"):
+    engine = ready_engine(settings)
+    with session_scope(engine) as session, console.status("Training the heads…"):
         result = retrain(settings, session, embedder)
+    _report_heads(result)
+    with session_scope(engine) as session, console.status("Refitting the flag…"):
+        flag = retrain_flag(settings, session, embedder, actor=actor_name())
+    _report_flag(flag)
+
+
+def _report_heads(result: TrainingResult) -> None:
     console.print(
-        f"Trained on {result.examples} sentences ({result.from_decisions} from decisions; "
-        f"{result.held_out_decisions} decisions held out).",
+        f"Heads: trained on {result.examples} sentences ({result.from_decisions} from "
+        f"decisions; {result.held_out_decisions} decisions held out).",
         markup=False,
     )
     console.print(comparison_table(result))
     if result.unchanged:
         console.print("The retrained heads are the current ones: nothing changed.", markup=False)
-        return
-    if result.promoted:
+    elif result.promoted:
         console.print(
             f"Promoted: {pair_id(result.topic.version, result.checkworthy.version)} "
             f"({result.topic.version}, {result.checkworthy.version}) is now current.",
             markup=False,
         )
-        return
+    else:
+        console.print(
+            "Kept the current heads: the retrained ones are worse on held-out data.", markup=False
+        )
+        for reason in result.verdict.reasons:
+            console.print(f"  - {reason}", markup=False)
+
+
+def _report_flag(result: FlagTrainingResult) -> None:
     console.print(
-        "Kept the current heads: the retrained ones are worse on held-out data.", markup=False
+        f"Flag: refitted with {result.from_decisions} claims from decisions "
+        f"({result.held_out_decisions} held out).",
+        markup=False,
     )
-    for reason in result.verdict.reasons:
-        console.print(f"  - {reason}", markup=False)
+    console.print(flag_comparison_table(result))
+    if result.unchanged:
+        console.print("The refitted flag is the current one: nothing changed.", markup=False)
+    elif result.promoted:
+        console.print(f"Promoted: {result.candidate.version} is now current.", markup=False)
+    else:
+        console.print(
+            f"Kept the current flag {result.current.version}: the refitted one "
+            f"({result.candidate.version}) is worse on held-out data.",
+            markup=False,
+        )
+        for reason in result.verdict.reasons:
+            console.print(f"  - {reason}", markup=False)
 
 
 def comparison_table(result: TrainingResult) -> Table:
@@ -240,20 +273,58 @@ def _bundled(figures: dict[str, Any]) -> dict[str, float]:
     return bundled if isinstance(bundled, dict) else {}
 
 
+@models_app.command("flag")
+def models_flag(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the versions as JSON.")] = False,
+) -> None:
+    """The flag model the next run will use, and every kept version: which is current, and its
+    figures on the bundled retrieval test split."""
+    from models import load_embedder
+    from pipeline.flag_training import current_flag, list_flag_versions
+    from pipeline.training import actor_name
+
+    settings = load_settings()
+    model = current_flag(settings, load_embedder(settings), actor=actor_name())
+    versions = list_flag_versions(settings.resolved_flag_dir)
+    if as_json:
+        typer.echo(json.dumps([asdict(v) for v in versions], indent=2, ensure_ascii=False))
+        return
+    console.print(
+        f"{model.version}: repeat threshold {model.repeat.threshold:.2f}, correction threshold "
+        f"{model.correction.threshold:.2f}; fitted on {model.fitted_on}",
+        markup=False,
+    )
+    console.print(flag_versions_table(versions))
+
+
 @models_app.command("rollback")
 def models_rollback(
     version: Annotated[
         str | None,
         typer.Argument(
-            help="A version from `claimwatch models heads` (or either head's version); "
-            "default: the heads current before the current ones."
+            help="A version from `claimwatch models heads` (or either head's version), or a "
+            "flag model's version (flag-…) from `claimwatch models flag`; default: the heads "
+            "current before the current ones."
         ),
     ] = None,
+    flag: Annotated[
+        bool,
+        typer.Option(
+            "--flag", help="Without a version: restore the flag model current before this one."
+        ),
+    ] = False,
 ) -> None:
-    """Make an earlier version of the heads current again; logged in the heads' history."""
-    from pipeline.training import rollback
+    """Make an earlier version of the heads, or of the flag model, current again; logged in
+    its history."""
+    from pipeline.flag_training import rollback_flag
+    from pipeline.training import actor_name, rollback
 
-    restored = rollback(load_settings(), version)
+    settings = load_settings()
+    if flag or (version or "").startswith("flag-"):
+        kept = rollback_flag(settings, version, actor=actor_name())
+        console.print(f"Current flag model: {kept.version}.", markup=False)
+        return
+    restored = rollback(settings, version)
     console.print(
         f"Current: {restored.id} ({restored.topic}, {restored.checkworthy}).", markup=False
     )
