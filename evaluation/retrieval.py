@@ -203,7 +203,9 @@ def fit_on(matched: MatchedCases, embedding_model: str, *, decisions: int = 0) -
     rows += extra
     outcomes += ["none"] * len(extra)
     kinds += ["unknown"] * len(extra)
-    keys = [f"{matched.cases[i].text}\x00{kind}" for i, kind in zip(rows, kinds, strict=True)]
+    # a text's fold is the same for all its rows: a repeat and the same claim matched without its
+    # narrative share an embedding, and one must not be predicted from the other
+    keys = [matched.cases[i].text for i in rows]
     return fit_flag_model(
         feature_matrix(found, matched.vectors[rows]),
         outcomes,

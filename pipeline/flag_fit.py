@@ -6,8 +6,9 @@ correction), or another kind (``related``, ``unrelated``, or a repeat matched to
 narrative, which must not flag either). For each of the two heads:
 
 1. the regularisation with the lowest out-of-fold log-loss (5 folds, each example's fold fixed
-   by a hash of its features and label, so that refitting with a few more examples — reviewers'
-   decisions — leaves every other example in its fold);
+   by a hash of its text, so that refitting with a few more examples — reviewers' decisions —
+   leaves every other example in its fold, and a claim matched twice is never predicted from
+   itself);
 2. the threshold with the highest out-of-fold recall of its class among those whose false rates
    per other kind stay within ``LIMITS`` (ties: the higher threshold); 0.5 if none does.
 """
@@ -37,8 +38,8 @@ Folds = list[tuple[NDArray[np.intp], NDArray[np.intp]]]
 
 
 def stable_folds(keys: Sequence[str], folds: int = 5) -> Folds:
-    """Each example's fold is a hash of its key (its text and kind), so refitting with a few more
-    examples leaves every other example in its fold."""
+    """Each example's fold is a hash of its key (its text), so refitting with a few more examples
+    leaves every other example in its fold, and rows of the same text share a fold."""
     hashes = [int.from_bytes(hashlib.sha256(k.encode()).digest()[:4], "big") for k in keys]
     assignment = np.asarray(hashes, dtype=np.int64) % folds
     indices = np.arange(len(keys))
@@ -131,7 +132,7 @@ def fit_flag_model(
 ) -> FlagModel:
     """Both heads on the same examples. ``outcomes`` says what each example is to its matched
     narrative (``repeat``, ``correction`` or ``none``); ``kinds`` what it is in the data set;
-    ``keys`` name each example (text and kind) for its cross-validation fold.
+    ``keys`` name each example (its text) for its cross-validation fold.
     Examples of a kind in ``REPEAT_ONLY_KINDS`` (a claim a reviewer said is not a repeat, which
     may still state the correction) teach the repeat head only."""
     labels = np.asarray(outcomes)

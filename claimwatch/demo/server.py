@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import mimetypes
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +92,13 @@ class _CorpusServer(ThreadingHTTPServer):
         super().__init__((host, port), _CorpusHandler)
         self.root = root.resolve()
         self.log = RequestLog()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-request (a crawl killed, a fetch timed out) is normal
+        here; anything else is printed as the standard library does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     @property
     def base_url(self) -> str:
