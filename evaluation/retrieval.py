@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from claimwatch.errors import DataError
 from evaluation.metrics import reciprocal_rank
 from models.embedder import Embedder
+from pipeline.centring import LanguageCentring
 from pipeline.flag_fit import fit_flag_model
 from pipeline.flag_model import FlagModel, feature_matrix
 from pipeline.match import Match, NarrativeIndex
@@ -132,23 +133,31 @@ class MatchedCases:
         )
 
 
-def library_index(embedder: Embedder, library: Path = SEED_FILE) -> LibraryIndex:
-    """The library's narrative and snippet indexes, built in a scratch database."""
+def library_index(
+    embedder: Embedder, centring: LanguageCentring | None, library: Path = SEED_FILE
+) -> LibraryIndex:
+    """The library's narrative and snippet indexes, built in a scratch database (ranked across
+    languages with ``centring``, as the nightly run does)."""
     with tempfile.TemporaryDirectory(prefix="claimwatch-eval-") as scratch:
         engine = make_engine(f"sqlite:///{scratch}/library.db")
         upgrade(engine)
         with session_scope(engine) as session:
             import_library(session, read_library_file(library), actor="evaluation")
-            index = build_library_index(session, embedder)
+            index = build_library_index(session, embedder, centring)
         engine.dispose()
     return index
 
 
 def match_cases(
-    cases: list[RetrievalCase], embedder: Embedder, *, library: Path = SEED_FILE
+    cases: list[RetrievalCase],
+    embedder: Embedder,
+    centring: LanguageCentring | None,
+    *,
+    library: Path = SEED_FILE,
 ) -> MatchedCases:
-    """``cases`` matched against ``library`` (loaded into a scratch database)."""
-    return match_against(cases, embedder, library_index(embedder, library))
+    """``cases`` matched against ``library`` (loaded into a scratch database); pass the run's
+    ``centring`` (``pipeline.centring.language_centring``) to measure what a run does."""
+    return match_against(cases, embedder, library_index(embedder, centring, library))
 
 
 def match_against(
@@ -178,6 +187,7 @@ def _without(narratives: NarrativeIndex, slug: str, embedder: Embedder) -> Narra
         embedder,
         [p for p in narratives.phrasings if p.narrative_id not in gone],
         [s for s in narratives.snippets if s.narrative_id not in gone],
+        narratives.centring,
     )
 
 

@@ -48,6 +48,7 @@ from evaluation.retrieval import (
     read_retrieval_set,
 )
 from models.embedder import Embedder
+from pipeline.centring import language_centring
 from pipeline.flag_model import (
     FlagModel,
     current_flag_version,
@@ -295,14 +296,15 @@ class FlagTrainingResult:
 
 
 def _matched_sets(
-    session: Session, embedder: Embedder
+    settings: Settings, session: Session, embedder: Embedder
 ) -> tuple[MatchedCases, MatchedCases, MatchedCases, MatchedCases]:
     """``(bundled dev, bundled test, decisions to train on, held-out decisions)``."""
-    bundled = match_cases(read_retrieval_set(), embedder)
+    centring = language_centring(embedder, settings.resolved_embeddings_dir)
+    bundled = match_cases(read_retrieval_set(), embedder, centring)
     decisions = match_against(
         flag_cases_from_decisions(session),
         embedder,
-        build_library_index(session, embedder),
+        build_library_index(session, embedder, centring),
         unknown=False,
     )
     return (
@@ -322,7 +324,7 @@ def retrain_flag(
     decisions to train on, the candidate is the current model (``unchanged``)."""
     directory = settings.resolved_flag_dir
     current = current_flag(settings, embedder, actor=actor)
-    dev, test, train, held_out = _matched_sets(session, embedder)
+    dev, test, train, held_out = _matched_sets(settings, session, embedder)
     candidate = (
         fit_on(dev.joined(train), embedder.version, decisions=len(train.cases))
         if train.cases

@@ -10,7 +10,11 @@ queries (a symmetric, paraphrase-style comparison). Three pieces of evidence com
 - numbers must not contradict: a phrasing stating "30 days" is not evidence for "90 days".
 - ``fused`` and ``reason``: narratives are ranked by hybrid retrieval over their phrasings
   (``pipeline.retrieve``: BM25 and embeddings, fused), and the best phrasing's hit says why
-  (its rank by meaning and by words, and the words it shares with the claim).
+  (its rank by meaning and by words, and the words it shares with the claim). With a
+  ``LanguageCentring`` the ranking compares language-centred embeddings (each language's mean
+  taken out, ``pipeline.centring``): raw cosines favour phrasings in the claim's own language,
+  so a narrative phrased only in English lost French and Vietnamese repeats to any narrative
+  phrased in their language. The evidence numbers above stay raw cosines.
 - ``margin``: best phrasing similarity minus best correction similarity. A report that restates
   the correction sits clearly closer to it (negative margin). Embeddings barely see negation, so
   a small negative margin stays possible for a real repeat ("banned" vs "allowed"): the reviewer
@@ -25,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.embedder import Embedder
+from pipeline.centring import LanguageCentring
 from pipeline.cluster import number_signature, numbers_compatible
 from pipeline.retrieve import Hit, HybridIndex
 from pipeline.segment import split_sentences
@@ -79,13 +84,21 @@ class NarrativeIndex:
     """Narrative phrasings and correction statements, embedded once per run."""
 
     def __init__(
-        self, embedder: Embedder, phrasings: list[NarrativeText], snippets: list[SnippetText]
+        self,
+        embedder: Embedder,
+        phrasings: list[NarrativeText],
+        snippets: list[SnippetText],
+        centring: LanguageCentring | None = None,
     ) -> None:
         self.phrasings = phrasings
         self.snippets = snippets
+        self.centring = centring
         self._phrasing_vectors = embedder.embed_queries([p.text for p in phrasings])
         self._phrasing_numbers = [number_signature(p.text) for p in phrasings]
-        self._hybrid = HybridIndex([p.text for p in phrasings], self._phrasing_vectors)
+        self._hybrid = HybridIndex(
+            [p.text for p in phrasings],
+            self._for_ranking(self._phrasing_vectors, [p.language for p in phrasings]),
+        )
         corrections = [(i, s.title) for i, s in enumerate(snippets)]
         corrections += [
             (i, x.text) for i, s in enumerate(snippets) for x in split_sentences(s.text, s.language)
@@ -105,16 +118,25 @@ class NarrativeIndex:
             return [None] * len(vectors)
         phrasing_sims = vectors @ self._phrasing_vectors.T
         snippet_sims = self._per_snippet(vectors)
+        ranking = self._for_ranking(vectors, languages)
         return [
             self._match_one(
                 phrasing_sims[i],
                 snippet_sims[i],
                 languages[i],
                 number_signature(texts[i]),
-                self._hybrid.search(texts[i], vectors[i], k=len(self.phrasings)),
+                self._hybrid.search(texts[i], ranking[i], k=len(self.phrasings)),
             )
             for i in range(len(vectors))
         ]
+
+    def _for_ranking(
+        self, vectors: NDArray[np.float32], languages: list[str | None] | list[str]
+    ) -> NDArray[np.float32]:
+        """The vectors narratives are ranked by: language-centred when there is a centring."""
+        if self.centring is None:
+            return vectors
+        return self.centring.apply(vectors, list(languages))
 
     def _per_snippet(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
         result = np.full((len(vectors), len(self.snippets)), -1.0, dtype=np.float32)

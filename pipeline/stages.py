@@ -695,7 +695,9 @@ def analyse_new_articles(
         pending = pending_article_ids(session)
         if not pending and emerging is None:
             return Analysis()
-        library = stage("library", lambda: build_library_index(session, models.embedder))
+        library = stage(
+            "library", lambda: build_library_index(session, models.embedder, models.centring)
+        )
     budget = budget or QueueBudget()
     total = Analysis()
     for start in range(0, len(pending), batch_size):

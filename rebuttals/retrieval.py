@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.embedder import Embedder
+from pipeline.centring import LanguageCentring
 from pipeline.match import NarrativeIndex, NarrativeText, SnippetText
 from pipeline.retrieve import HybridIndex
 from store.schema import Narrative, NarrativePhrasing, Snippet
@@ -123,8 +124,12 @@ def library_texts(session: Session) -> tuple[list[NarrativeText], list[SnippetTe
     return phrasings, snippets
 
 
-def build_library_index(session: Session, embedder: Embedder) -> LibraryIndex:
+def build_library_index(
+    session: Session, embedder: Embedder, centring: LanguageCentring | None = None
+) -> LibraryIndex:
+    """The library's indexes; with ``centring``, narratives are ranked across languages on
+    language-centred embeddings (as the nightly run does)."""
     phrasings, snippets = library_texts(session)
     return LibraryIndex(
-        NarrativeIndex(embedder, phrasings, snippets), SnippetIndex(embedder, snippets)
+        NarrativeIndex(embedder, phrasings, snippets, centring), SnippetIndex(embedder, snippets)
     )

@@ -22,6 +22,7 @@ configure_prefect(quiet=True)
 from claimwatch.demo.server import RunningServer, corpus_root, serve_directory  # noqa: E402
 from claimwatch.settings import Settings, load_settings  # noqa: E402
 from models import Embedder, enforce_offline, load_embedder  # noqa: E402
+from pipeline.centring import LanguageCentring, language_centring  # noqa: E402
 from pipeline.classify import SentenceHeads, load_heads  # noqa: E402
 from store.db import make_engine, session_scope  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
@@ -74,6 +75,12 @@ def heads(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Sente
     """The topic and check-worthiness heads, trained once on the bundled seed sentences."""
     directory = tmp_path_factory.mktemp("heads")
     return load_heads(embedder, directory / "heads", cache_dir=directory / "cache")
+
+
+@pytest.fixture(scope="session")
+def centring(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> LanguageCentring:
+    """The language centring a run uses, measured once."""
+    return language_centring(embedder, tmp_path_factory.mktemp("centring"))
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimwatch.settings import Settings
 from models import Embedder
-from pipeline.centring import LanguageCentring, language_centring
+from pipeline.centring import LanguageCentring
 from pipeline.classify import SentenceHeads
 from pipeline.stages import AnalysisCounts, Thresholds, analyse_articles, cluster_claims
 from pipeline.training import examples_from_decisions, retrain
@@ -23,11 +22,6 @@ from store.schema import Article, Claim, Cluster, QueueItem, Source
 THRESHOLDS = Thresholds(flag=0.5, cluster=0.5, narrative_cluster=0.35)
 NIGHT_1 = dt.datetime(2026, 11, 30, 2, tzinfo=dt.UTC)
 NIGHT_2 = dt.datetime(2026, 12, 1, 2, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def centring(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> LanguageCentring:
-    return language_centring(embedder, tmp_path_factory.mktemp("cache"))
 
 
 def add_article(

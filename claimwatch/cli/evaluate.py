@@ -210,6 +210,15 @@ def eval_retrieval(
             "current in the data directory.",
         ),
     ] = None,
+    cross_language: Annotated[
+        bool,
+        typer.Option(
+            "--cross-language",
+            help="Also match the repeats against libraries that phrase each narrative in one "
+            "language only (rotated), and print top-1 for repeats in the narrative's language "
+            "and in another, ranked as a run ranks (centred) and on raw cosines.",
+        ),
+    ] = False,
 ) -> None:
     """Narrative matching, the flag and snippet retrieval for claims, per split (dev, test):
     narrative top-1 and MRR, the first reference's narrative and language, flag recall per
@@ -222,6 +231,7 @@ def eval_retrieval(
         read_retrieval_set,
     )
     from models import load_embedder
+    from pipeline.centring import language_centring
     from pipeline.flag_model import load_flag_model, write_single
     from pipeline.flag_training import keep_current
     from pipeline.training import actor_name
@@ -231,7 +241,8 @@ def eval_retrieval(
     cases = read_retrieval_set(data) if data else read_retrieval_set()
     with err.status("Loading the model…"):
         embedder = load_embedder(settings)
-    matched = match_cases(cases, embedder, library=library or SEED_FILE)
+    centring = language_centring(embedder, settings.resolved_embeddings_dir)
+    matched = match_cases(cases, embedder, centring, library=library or SEED_FILE)
     if fit:
         dev = matched.subset("dev")
         if not dev.cases:
@@ -250,6 +261,12 @@ def eval_retrieval(
     else:
         model = load_flag_model(embedder.version, settings.resolved_flag_dir)
     report = evaluate_retrieval(matched, model, flag_threshold=settings.flag_threshold)
+    if cross_language:
+        from evaluation.cross_language import cross_language_top1
+
+        for name, used in (("cross_language", centring), ("cross_language.raw", None)):
+            found = cross_language_top1(cases, embedder, used, library=library or SEED_FILE)
+            report.update({f"{name}.{key}": value for key, value in found.items()})
     _print(report)
 
 
