@@ -21,6 +21,8 @@ class TopItem:
     outlets: list[str]
     languages: list[str]
     snippets: list[dict[str, str]]
+    lane: str = "repeat"
+    closest: str | None = None  # emerging items: the closest narrative and its similarity
 
 
 @dataclass
@@ -81,6 +83,16 @@ def top_items(session: Session, limit: int = 5) -> list[TopItem]:
                 outlets=list(item.cluster.outlets),
                 languages=list(item.cluster.languages),
                 snippets=snippets,
+                lane=item.lane,
+                closest=_closest(item),
             )
         )
     return result
+
+
+def _closest(item: QueueItem) -> str | None:
+    """``slug 0.83`` for an emerging item's closest narrative (none for a repeat)."""
+    closest = item.explanation.get("closest") if item.lane == "emerging" else None
+    if not closest or not isinstance(closest, list) or not isinstance(closest[0], dict):
+        return None
+    return f"{closest[0].get('slug', '?')} {float(closest[0].get('similarity', 0.0)):.2f}"

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from claimwatch.cli.render import top_items_table
 from claimwatch.demo.server import RunningServer
 from claimwatch.settings import load_settings
+from flows.report import RunReport
 from store.db import make_engine, session_scope
 from store.schema import Article, Claim, Cluster, QueueItem
 
@@ -126,6 +129,21 @@ def test_the_new_claim_is_queued_in_the_emerging_lane_with_its_context(
     counts = two_runs[0]["counts"]
     assert counts["emerging_created"] == 1 and counts["queue_created"] == 5
     assert counts["emerging_same_story"] >= 1  # its headline and standfirst: one item
+
+
+def test_the_report_tells_an_emerging_claim_from_a_repeat(
+    two_runs: tuple[dict[str, Any], dict[str, Any], Path],
+) -> None:
+    report = RunReport.from_dict(two_runs[0])
+    console = Console(width=200, record=True)
+    console.print(top_items_table(report))
+    rows = console.export_text()
+    emerging = next(i for i in report.top_items if i.lane == "emerging")
+    assert emerging.narrative is None and emerging.closest
+    assert f"closest: {emerging.closest} — not a repeat" in rows
+    assert "new claim (emerging)" in rows and "context only: the closest narrative's" in rows
+    repeats = [i for i in report.top_items if i.lane == "repeat"]
+    assert repeats and all(i.narrative and i.narrative in rows for i in repeats)
 
 
 def test_accurate_and_off_topic_articles_are_not_queued(

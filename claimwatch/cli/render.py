@@ -13,7 +13,7 @@ from rich.text import Text
 from crawlers.check import SourceCheck
 from crawlers.health import KEEPS_FAILING
 from crawlers.sources import SourceConfig
-from flows.report import RunReport
+from flows.report import RunReport, TopItem
 from store.schema import QueueItem, Source, SourceRun
 
 
@@ -125,14 +125,25 @@ def top_items_table(report: RunReport) -> Table:
         claim = plain(item.claim, 160)
         claim.append(f"\n{len(item.outlets)} outlets · {', '.join(item.languages)}", style="dim")
         snippets = Text()
+        if item.lane == "emerging" and item.snippets:
+            snippets.append("context only: the closest narrative's\n", style="italic")
         for snippet in item.snippets:
             snippets.append(f"[{snippet['language']}] ", style="bold")
             snippets.append(snippet["title"] + "\n")
             snippets.append(snippet["source"] + "\n", style="dim")
-        table.add_row(
-            str(item.item_id), f"{item.score:.2f}", plain(item.narrative), claim, snippets
-        )
+        table.add_row(str(item.item_id), f"{item.score:.2f}", _lane_cell(item), claim, snippets)
     return table
+
+
+def _lane_cell(item: TopItem) -> Text:
+    """A repeat's narrative; for an emerging claim, that it is new and what came closest."""
+    if item.lane != "emerging":
+        return plain(item.narrative)
+    cell = Text("new claim (emerging)")
+    if item.closest:
+        cell.append("\nclosest: ", style="dim")
+        cell.append(plain(f"{item.closest} — not a repeat"))
+    return cell
 
 
 def queue_table(items: list[QueueItem]) -> Table:
