@@ -24,10 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from claimwatch.models import Embedder
+from claimwatch.pipeline.flag_model import load_flag_model
+from claimwatch.pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
+from claimwatch.resources import open_embedder
 from claimwatch.settings import load_settings
-from models import Embedder, load_embedder
-from pipeline.flag_model import load_flag_model
-from pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
 
 
 def peak_rss_mib() -> float:
@@ -63,9 +64,9 @@ def embedding_throughput(
 
 def synthetic_articles(count: int, seed: int = 0) -> list[tuple[str, str, str]]:
     """(title, text, language) for ``count`` articles: the demo stories, then assembled ones."""
+    from claimwatch.crawlers.extract import extract_article
     from claimwatch.demo.server import corpus_root
-    from crawlers.extract import extract_article
-    from pipeline.language import detect_article_language
+    from claimwatch.pipeline.language import detect_article_language
 
     stories = []
     for page in sorted(corpus_root().rglob("*.html")):
@@ -88,13 +89,14 @@ def synthetic_articles(count: int, seed: int = 0) -> list[tuple[str, str, str]]:
 
 
 def end_to_end(embedder: Embedder, count: int, data_dir: Path) -> None:
-    from pipeline.centring import language_centring
-    from pipeline.stages import AnalysisModels, Thresholds, analyse_new_articles
-    from pipeline.training import sentence_heads
-    from rebuttals.library import load_seed
-    from store.db import make_engine, session_scope
-    from store.migrate import upgrade
-    from store.schema import Article, Source
+    from claimwatch.flows.analysis import AnalysisModels, analyse_new_articles
+    from claimwatch.flows.steps import thresholds
+    from claimwatch.flows.training import sentence_heads
+    from claimwatch.pipeline.centring import language_centring
+    from claimwatch.rebuttals.library import load_seed
+    from claimwatch.store.db import make_engine, session_scope
+    from claimwatch.store.migrate import upgrade
+    from claimwatch.store.schema import Article, Source
 
     settings = load_settings(data_dir=data_dir)
     engine = make_engine(settings.resolved_database_url)
@@ -119,11 +121,7 @@ def end_to_end(embedder: Embedder, count: int, data_dir: Path) -> None:
     heads = sentence_heads(settings, embedder)
     centring = language_centring(embedder, settings.resolved_embeddings_dir)
     once = time.perf_counter() - started
-    limits = Thresholds(
-        flag=settings.flag_threshold,
-        cluster=settings.cluster_similarity,
-        narrative_cluster=settings.narrative_cluster_similarity,
-    )
+    limits = thresholds(settings)
     timings: dict[str, float] = {}
 
     def timed(name: str, call):  # type: ignore[no-untyped-def]
@@ -176,7 +174,7 @@ def main() -> None:
 
     settings = load_settings(embed_device=options.device)
     started = time.perf_counter()
-    embedder = load_embedder(settings)
+    embedder = open_embedder(settings)
     print(f"Model {embedder.version} loaded in {time.perf_counter() - started:.1f} s")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {options.device}")
     threads = [int(t) for t in options.threads.split(",") if t] or [torch.get_num_threads()]

@@ -4,9 +4,9 @@
 
 Serves the bundled demo corpus on 127.0.0.1 and does what ``claimwatch demo`` does to read it,
 with the demo's settings (private hosts allowed, no download delay): the demo sources of the
-sources file, each feed read with ``crawlers.feeds.fetch_feed``, then one Scrapy crawl of every
+sources file, each feed read with ``claimwatch.crawlers.feeds.fetch_feed``, then one Scrapy crawl of every
 feed entry plus the site source's start page (links followed inside its scope), then
-``crawlers.extract.extract_article`` on every fetched page. Nothing is stored, so every entry is
+``claimwatch.crawlers.extract.extract_article`` on every fetched page. Nothing is stored, so every entry is
 crawled as on a first run.
 
 Printed: feeds read, entries, pages fetched, pages refused (robots.txt, URL policy), pages failed,
@@ -20,14 +20,14 @@ import argparse
 import resource
 import time
 
+from claimwatch.crawlers.crawl import crawl
+from claimwatch.crawlers.extract import ExtractedArticle, extract_article
+from claimwatch.crawlers.feeds import FeedEntry, fetch_feed, http_client
+from claimwatch.crawlers.job import CrawlJob, CrawlTarget
+from claimwatch.crawlers.sources import load_sources, select_sources
 from claimwatch.demo.server import corpus_root, serve_directory
 from claimwatch.errors import FetchError
 from claimwatch.settings import load_settings
-from crawlers.crawl import crawl
-from crawlers.extract import ExtractedArticle, extract_article
-from crawlers.feeds import FeedEntry, fetch_feed, http_client
-from crawlers.job import CrawlJob, CrawlTarget
-from crawlers.sources import load_sources, select_sources
 
 
 def peak_mib(who: int) -> float:

@@ -8,8 +8,8 @@ outlets with their own layouts: navigation, cookie banner, related links, most-r
 temporary directory, deterministically from ``--seed``. All of it is fictional. The pages are served
 on 127.0.0.1 by claimwatch's demo server, fetched by claimwatch's Scrapy crawl (its own process, no
 download delay, Scrapy's per-domain concurrency as configured in ``crawlers/scrapy_process.py``),
-extracted with ``crawlers.extract.extract_article``, and each article's language is detected with
-``pipeline.language.detect_article_language``.
+extracted with ``claimwatch.crawlers.extract.extract_article``, and each article's language is detected with
+``claimwatch.pipeline.language.detect_article_language``.
 
 Printed: pages served and fetched, crawl time and pages/s (the Scrapy process's start-up included,
 and Scrapy's own elapsed time), extraction time and articles/s, language detections/s, and peak
@@ -40,11 +40,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from claimwatch.crawlers.crawl import crawl
+from claimwatch.crawlers.extract import ExtractedArticle, extract_article
+from claimwatch.crawlers.job import CrawlJob, CrawlTarget
 from claimwatch.demo.server import serve_directory
-from crawlers.crawl import crawl
-from crawlers.extract import ExtractedArticle, extract_article
-from crawlers.job import CrawlJob, CrawlTarget
-from pipeline.language import detect_article_language
+from claimwatch.pipeline.language import detect_article_language
 
 # --- Vocabulary of the generated, fictional news -------------------------------------------------
 

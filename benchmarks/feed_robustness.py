@@ -5,7 +5,7 @@
 
 Reads the feeds collected from feed-parser test suites (feedjira, rss-parser, feed-rs and
 feedparser's ill-formed cases; see ``SOURCE.txt`` in the data folder, which is not part of the
-product) and hands each file's bytes to ``crawlers.feeds.parse_feed`` as if fetched from
+product) and hands each file's bytes to ``claimwatch.crawlers.feeds.parse_feed`` as if fetched from
 ``https://feeds.example/<relative path>``. Each file ends in one of four ways: parsed cleanly,
 parsed with a recorded problem (feedparser's "bozo": entries read despite malformed XML), refused as
 not a feed (``PermanentFetchError``), or crashed (any other exception: a bug in the feed reader).
@@ -32,8 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claimwatch.crawlers.feeds import parse_feed
 from claimwatch.errors import PermanentFetchError
-from crawlers.feeds import parse_feed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT / ".." / "shared" / "data" / "feeds"

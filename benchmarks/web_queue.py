@@ -34,13 +34,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, insert, text
 
+from claimwatch.pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.review.auth import create_user, set_password
 from claimwatch.settings import load_settings
-from pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
-from rebuttals.library import load_seed
-from review.auth import create_user, set_password
-from store.db import make_engine, session_scope
-from store.migrate import upgrade
-from store.schema import Article, Claim, Cluster, QueueItem, Source, utcnow
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.migrate import upgrade
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, Source, utcnow
 
 PASSWORD = "benchmark-password"
 CHUNK = 5000

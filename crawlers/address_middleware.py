@@ -1,5 +1,5 @@
 """Scrapy downloader middleware that reports a request whose host the resolver refused
-(``crawlers.resolver``) as refused by the URL policy, not as a failed DNS lookup: the spider
+(``claimwatch.crawlers.resolver``) as refused by the URL policy, not as a failed DNS lookup: the spider
 records it as skipped with the resolver's reason, and it is not retried."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawlers.resolver import refusal_of
+from claimwatch.crawlers.resolver import refusal_of
 
 
 class PrivateAddressMiddleware:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from claimwatch.crawlers.crawl import crawl
+from claimwatch.crawlers.extract import extract_article
+from claimwatch.crawlers.feeds import DEFAULT_FETCH_DEADLINE_S, fetch_feed, http_client
+from claimwatch.crawlers.job import CrawlJob, CrawlTarget
+from claimwatch.crawlers.sources import SourceConfig
+from claimwatch.crawlers.urls import in_domains
 from claimwatch.errors import FetchError
-from crawlers.crawl import crawl
-from crawlers.extract import extract_article
-from crawlers.feeds import DEFAULT_FETCH_DEADLINE_S, fetch_feed, http_client
-from crawlers.job import CrawlJob, CrawlTarget
-from crawlers.sources import SourceConfig
-from crawlers.urls import in_domains
-from pipeline.language import detect_article_language
+from claimwatch.pipeline.language import detect_article_language
 
 
 @dataclass(frozen=True)

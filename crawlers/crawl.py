@@ -3,7 +3,7 @@
 The crawl's files live in a scratch folder ``crawl-<pid>-…`` (under the given directory, or the
 system's temporary one), removed when the crawl ends; the child's process id and start time are
 written there as ``crawl.pid``, so that after a killed run the next one can end a child that
-outlived it and remove the folder (``flows.lifecycle``). The child also ends itself when its
+outlived it and remove the folder (``claimwatch.flows.lifecycle``). The child also ends itself when its
 parent goes away.
 """
 
@@ -17,15 +17,15 @@ from pathlib import Path
 
 import psutil
 
+from claimwatch.crawlers.job import CrawlJob, CrawlResult
 from claimwatch.errors import TransientFetchError
-from crawlers.job import CrawlJob, CrawlResult
 
 
 def _command(folder: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "crawlers.scrapy_process",
+        "claimwatch.crawlers.scrapy_process",
         str(folder / "job.json"),
         str(folder / "items.jsonl"),
         str(folder / "stats.json"),

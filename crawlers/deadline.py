@@ -2,7 +2,7 @@
 
 HTTP clients time out each read, so a server that sends one byte every few seconds never trips
 them. ``fetch_deadline`` marks when the fetch running in this thread (or task) must be done;
-the guarded network streams (``crawlers.guarded_http``) cap every connect, read and write at the
+the guarded network streams (``claimwatch.crawlers.guarded_http``) cap every connect, read and write at the
 time left and fail with a timeout once it has passed.
 """
 

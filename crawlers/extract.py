@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import html as lxml_html
 
-from crawlers.article_fields import clean_text, primary_language
-from crawlers.urls import canonical_or_none, canonicalize, split_or_none
+from claimwatch.crawlers.article_fields import clean_text, primary_language
+from claimwatch.crawlers.urls import canonical_or_none, canonicalize, split_or_none
 
 MIN_TEXT_CHARS = 200
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")

@@ -7,7 +7,7 @@ all is a permanent error.
 Every fetch is held to a total deadline (connection, redirects, headers and body together), on top
 of the client's per-read timeout: a server that drips its answer is a transient timeout, not a
 stalled run. The body is streamed and cut off at the size cap. Every connection is checked
-against the address policy at connect time (``crawlers.guarded_http``).
+against the address policy at connect time (``claimwatch.crawlers.guarded_http``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 import feedparser
 import httpx
 
+from claimwatch.crawlers.addresses import resolve
+from claimwatch.crawlers.deadline import Deadline, fetch_deadline
+from claimwatch.crawlers.guarded_http import Resolver, guarded_transport
+from claimwatch.crawlers.urls import canonical_or_none, check_fetchable
 from claimwatch.errors import PermanentFetchError, TransientFetchError
-from crawlers.addresses import resolve
-from crawlers.deadline import Deadline, fetch_deadline
-from crawlers.guarded_http import Resolver, guarded_transport
-from crawlers.urls import canonical_or_none, check_fetchable
 
 DEFAULT_FETCH_DEADLINE_S = 60.0
 HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
@@ -196,7 +196,7 @@ def http_client(
 ) -> httpx.Client:
     """The client feeds are read with: gzip, at most 5 redirects, the claimwatch User-Agent, the
     URL policy applied to every request (redirects included), and the address policy applied to
-    every connection (``crawlers.guarded_http``; ``resolver`` maps host names to addresses).
+    every connection (``claimwatch.crawlers.guarded_http``; ``resolver`` maps host names to addresses).
     ``timeout_s`` bounds each connect and each read; ``fetch_feed`` adds the total deadline.
     ``mounts`` routes some origins to other transports (tests stand in for public sites so)."""
 

@@ -1,6 +1,6 @@
 """The network layer under the feed client (httpx): the address policy applied when connecting.
 
-The URL check (``crawlers.urls.check_fetchable``) reads host text only; a name can still resolve
+The URL check (``claimwatch.crawlers.urls.check_fetchable``) reads host text only; a name can still resolve
 to a private address, and resolve differently a second later (DNS rebinding). This backend
 resolves each host itself, refuses it when any address is private (unless private hosts are
 allowed), and connects to the very address it checked. Every connection goes through it: the
@@ -8,7 +8,7 @@ first request, every redirect hop, every retry. TLS still verifies the certifica
 host name, not the address.
 
 Its streams also cap each connect, read and write at the time left before the current fetch
-deadline (``crawlers.deadline``).
+deadline (``claimwatch.crawlers.deadline``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from crawlers.addresses import refuse_private_addresses, resolve
-from crawlers.deadline import capped
+from claimwatch.crawlers.addresses import refuse_private_addresses, resolve
+from claimwatch.crawlers.deadline import capped
 
 Resolver = Callable[[str, int], list[str]]
 

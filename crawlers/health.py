@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from crawlers.job import CrawlResult
-from store.schema import Source, SourceRun, utcnow
+from claimwatch.crawlers.job import CrawlResult
+from claimwatch.store.schema import Source, SourceRun, utcnow
 
 KEEPS_FAILING = 3  # consecutive failed runs after which a source is called out
 

@@ -18,22 +18,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from claimwatch.errors import FetchError, TransientFetchError
-from crawlers.article_fields import (
+from claimwatch.crawlers.article_fields import (
     clean_optional,
     clean_text,
     column_lengths,
     primary_language,
     too_long,
 )
-from crawlers.extract import ExtractedArticle, extract_article
-from crawlers.feeds import DEFAULT_FETCH_DEADLINE_S, FeedEntry, FeedResult, fetch_feed
-from crawlers.health import SourceHealth, record_failure, record_success
-from crawlers.job import CrawlFailure, FetchedPage
-from crawlers.sources import SourceConfig
-from crawlers.urls import canonicalize, url_problem
-from pipeline.language import detect_article_language
-from store.schema import Article, Source, utcnow
+from claimwatch.crawlers.extract import ExtractedArticle, extract_article
+from claimwatch.crawlers.feeds import DEFAULT_FETCH_DEADLINE_S, FeedEntry, FeedResult, fetch_feed
+from claimwatch.crawlers.health import SourceHealth, record_failure, record_success
+from claimwatch.crawlers.job import CrawlFailure, CrawlResult, FetchedPage
+from claimwatch.crawlers.sources import SourceConfig
+from claimwatch.crawlers.urls import canonical_or_none, canonicalize, url_problem
+from claimwatch.errors import FetchError, TransientFetchError
+from claimwatch.pipeline.language import detect_article_language
+from claimwatch.store.schema import Article, Source, utcnow
 
 
 def sync_sources(session: Session, configs: list[SourceConfig]) -> dict[str, Source]:
@@ -186,6 +186,37 @@ def known_urls(session: Session, entries: list[FeedEntry]) -> set[str]:
             if updated is None or updated <= fetched_at:
                 found.add(url)
     return found
+
+
+def stored_urls(session: Session, urls: list[str]) -> set[str]:
+    """Which of these URLs have a stored article."""
+    stored: set[str] = set()
+    for start in range(0, len(urls), 500):
+        chunk = urls[start : start + 500]
+        stored |= set(session.scalars(select(Article.url).where(Article.url.in_(chunk))))
+    return stored
+
+
+def site_article_urls(session: Session, source_names: list[str]) -> set[str]:
+    """Every stored article URL of these (walked) sources: a site crawl skips them."""
+    query = select(Article.url).join(Source).where(Source.name.in_(source_names))
+    return set(session.scalars(query))
+
+
+def settled_urls(session: Session, result: CrawlResult, entries: list[FeedEntry]) -> set[str]:
+    """Entry URLs that need no new fetch: stored, fetched (whatever came of the page), or
+    refused for good (robots.txt, URL policy, HTTP 4xx other than 408 and 429)."""
+    settled = stored_urls(session, [e.url for e in entries])
+    permanent = [
+        f
+        for f in result.failures
+        if f.status and 400 <= f.status < 500 and f.status not in (408, 429)
+    ]
+    for url in [p.url for p in result.pages] + [f.url for f in [*result.skipped, *permanent]]:
+        canonical = canonical_or_none(url)
+        if canonical:
+            settled.add(canonical)
+    return settled
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawlers.urls import canonicalize
+from claimwatch.crawlers.urls import canonicalize
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 included: valid http(s) URLs only, no private or loopback hosts (in any numeric spelling) unless
 the crawl allows them, and never a host outside the request's source domains
 (``request.meta["claimwatch_domains"]``). Names are checked again on the addresses they resolve
-to, when connecting (``crawlers.resolver``)."""
+to, when connecting (``claimwatch.crawlers.resolver``)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,20 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
+from claimwatch.crawlers.urls import check_fetchable, in_domains
 from claimwatch.errors import PermanentFetchError
-from crawlers.urls import check_fetchable, in_domains
 
 
 class URLPolicyMiddleware:
-    """Refuses requests the URL policy forbids. Setting: ``CLAIMWATCH_ALLOW_PRIVATE`` (False)."""
+    """Refuses requests the URL policy forbids. Scrapy setting: ``URL_POLICY_ALLOW_PRIVATE_HOSTS``
+    (default False; the crawl sets it from ``CLAIMWATCH_ALLOW_PRIVATE_HOSTS``)."""
 
     def __init__(self, allow_private: bool) -> None:
         self.allow_private = allow_private
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> URLPolicyMiddleware:
-        return cls(crawler.settings.getbool("CLAIMWATCH_ALLOW_PRIVATE", False))
+        return cls(crawler.settings.getbool("URL_POLICY_ALLOW_PRIVATE_HOSTS", False))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> Any:
         try:

@@ -4,14 +4,15 @@ Twisted connects to the address the resolver returns, so checking that address i
 connection itself: a name that resolves to a loopback or private address (``localhost.``, a
 rebinding domain) is never connected to, whatever the URL said. Twisted asks the resolver about IP
 literals too (its host-name endpoint resolves every host), so numeric hosts are covered as well;
-the URL policy middleware refuses them earlier still. Setting: ``CLAIMWATCH_ALLOW_PRIVATE``.
+the URL policy middleware refuses them earlier still. Scrapy setting:
+``URL_POLICY_ALLOW_PRIVATE_HOSTS``.
 
 The hosts of the proxies the environment configures (``http_proxy``, ``https_proxy``, which
 Scrapy's proxy middleware uses) are the operator's own and are connected to whatever their
 address. Through a proxy, the proxy resolves the sites' names; only the URL policy applies then.
 
 A refusal reaches Scrapy as a failed DNS lookup without its reason; the reason is kept per host
-(``refusal_of``) for ``crawlers.address_middleware`` to report.
+(``refusal_of``) for ``claimwatch.crawlers.address_middleware`` to report.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
+from claimwatch.crawlers.addresses import refuse_private_addresses
+from claimwatch.crawlers.urls import split_or_none
 from claimwatch.errors import PermanentFetchError
-from crawlers.addresses import refuse_private_addresses
-from crawlers.urls import split_or_none
 
 _refusals: dict[str, str] = {}
 
@@ -73,7 +74,7 @@ class PublicAddressResolver(CachingThreadedResolver):
             reactor,
             cache_size,
             settings.getfloat("DNS_TIMEOUT"),
-            allow_private=settings.getbool("CLAIMWATCH_ALLOW_PRIVATE", False),
+            allow_private=settings.getbool("URL_POLICY_ALLOW_PRIVATE_HOSTS", False),
         )
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:

@@ -1,4 +1,4 @@
-"""Entry point of the Scrapy process: ``python -m crawlers.scrapy_process JOB ITEMS STATS``.
+"""Entry point of the Scrapy process: ``python -m claimwatch.crawlers.scrapy_process JOB ITEMS STATS``.
 
 Scrapy's reactor cannot restart inside one process, so every crawl runs in a fresh process; the
 parent passes a ``CrawlJob`` as JSON and reads the pages back as JSON lines. A crawl whose parent
@@ -17,8 +17,8 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawlers.job import CrawlJob
-from crawlers.spider import PageSpider
+from claimwatch.crawlers.job import CrawlJob
+from claimwatch.crawlers.spider import PageSpider
 
 
 def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
@@ -44,13 +44,13 @@ def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
             "COOKIES_ENABLED": False,
             "TELNETCONSOLE_ENABLED": False,
             "LOG_LEVEL": "WARNING",
-            "CLAIMWATCH_ALLOW_PRIVATE": job.allow_private,
+            "URL_POLICY_ALLOW_PRIVATE_HOSTS": job.allow_private,
             # The address policy where the connection is made: names resolving to private
             # addresses are refused, and reported as refused rather than retried.
-            "TWISTED_DNS_RESOLVER": "crawlers.resolver.PublicAddressResolver",
+            "TWISTED_DNS_RESOLVER": "claimwatch.crawlers.resolver.PublicAddressResolver",
             "DOWNLOADER_MIDDLEWARES": {
-                "crawlers.middleware.URLPolicyMiddleware": 50,
-                "crawlers.address_middleware.PrivateAddressMiddleware": 560,
+                "claimwatch.crawlers.middleware.URLPolicyMiddleware": 50,
+                "claimwatch.crawlers.address_middleware.PrivateAddressMiddleware": 560,
             },
             "FEEDS": {str(items): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
             # A shared HTTP cache that revalidates (ETag / Last-Modified) as browsers do: start

@@ -8,7 +8,7 @@ subdomains, less a leading ``www.``). Any URL may use the
 placeholder ``{demo}``, which only ``claimwatch demo`` resolves (to its 127.0.0.1 server); sources
 in the ``demo`` group are read by the demo alone.
 
-A source's URL must be a valid http(s) URL (``crawlers.urls.url_problem``: a host that parses, a
+A source's URL must be a valid http(s) URL (``claimwatch.crawlers.urls.url_problem``: a host that parses, a
 valid port, at most 2,048 characters). ``claimwatch sources add`` refuses any other. A file that
 already holds one still loads: the entry is logged as an error naming the source and the field,
 and that source alone fails in every run until its URL is fixed.
@@ -30,9 +30,10 @@ from pydantic import (
     field_validator,
 )
 
+from claimwatch.crawlers.feeds import FeedEntry
+from claimwatch.crawlers.job import CrawlTarget
+from claimwatch.crawlers.urls import canonicalize, default_domain, default_scope, url_problem
 from claimwatch.errors import ConfigError
-from crawlers.job import CrawlTarget
-from crawlers.urls import canonicalize, default_domain, default_scope, url_problem
 
 DEMO_PLACEHOLDER = "{demo}"
 DEMO_GROUP = "demo"
@@ -192,3 +193,18 @@ def select_sources(
         and (not names or s.name in names)
     ]
     return [s.resolved(demo_base) for s in wanted]
+
+
+def crawl_targets(
+    configs: list[SourceConfig], entries: dict[str, list[FeedEntry]], known: set[str]
+) -> tuple[CrawlTarget, ...]:
+    """What one night fetches: each feed's entries not stored yet, at most its source's page
+    budget (``max_pages``), then every walked site's start page or sitemap."""
+    by_name = {c.name: c for c in configs}
+    targets = [
+        CrawlTarget(e.url, name, domains=by_name[name].domains)
+        for name, items in entries.items()
+        for e in [e for e in items if e.url not in known][: by_name[name].max_pages]
+    ]
+    targets += [c.start_target() for c in configs if c.walked]
+    return tuple(targets)

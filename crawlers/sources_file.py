@@ -11,8 +11,8 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
+from claimwatch.crawlers.sources import SourceConfig, parse_sources
 from claimwatch.errors import ConfigError
-from crawlers.sources import SourceConfig, parse_sources
 
 
 def _read(path: Path) -> tomlkit.TOMLDocument:

@@ -12,9 +12,15 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawlers.job import CrawlJob, CrawlTarget
-from crawlers.sitemaps import parse_sitemap, recent
-from crawlers.urls import canonical_or_none, canonicalize, in_domains, in_scope, url_problem
+from claimwatch.crawlers.job import CrawlJob, CrawlTarget
+from claimwatch.crawlers.sitemaps import parse_sitemap, recent
+from claimwatch.crawlers.urls import (
+    canonical_or_none,
+    canonicalize,
+    in_domains,
+    in_scope,
+    url_problem,
+)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_SITEMAP_DEPTH = 2  # an index of indexes, then URL sets

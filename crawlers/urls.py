@@ -9,8 +9,8 @@ it), a port from 1 to 65535, no spaces or control characters, at most ``MAX_URL_
 characters. Fetchable: valid, and never a
 loopback, private, link-local or reserved address unless the caller allows private hosts
 explicitly (the demo does, for its 127.0.0.1 server). This check reads the URL alone; the
-addresses a name resolves to are checked again when connecting (``crawlers.guarded_http`` for
-feeds, ``crawlers.resolver`` for the Scrapy crawl).
+addresses a name resolves to are checked again when connecting (``claimwatch.crawlers.guarded_http`` for
+feeds, ``claimwatch.crawlers.resolver`` for the Scrapy crawl).
 
 A URL that cannot be parsed at all is its own canonical form, so that a bad URL in the sources
 file fails only its source.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
+from claimwatch.crawlers.addresses import InvalidHostError, is_public_address, numeric_host
 from claimwatch.errors import PermanentFetchError
-from crawlers.addresses import InvalidHostError, is_public_address, numeric_host
 
 TRACKING_PARAMS = frozenset(
     {

@@ -4,7 +4,7 @@ Each line is a sentence with its ``group`` (the one checkable claim it states; e
 reports in two or three languages) and ``split`` (``dev`` groups calibrate the threshold, ``test``
 groups are reported). Groups come in families that differ in one detail (another country, year or
 figure), so clustering by subject alone fails. Sentences are clustered the way the nightly run
-does (centred query embeddings, centroid linkage, hard details must agree: ``pipeline.details``),
+does (centred query embeddings, centroid linkage, hard details must agree: ``claimwatch.pipeline.details``),
 in a fixed shuffled order, averaged over five orders, and scored on pairs: precision and recall
 of "same cluster" against "same group", and the recall of pairs in different languages.
 """
@@ -22,12 +22,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from claimwatch.errors import DataError
-from evaluation.metrics import binary_scores
-from models.cache import cached_embeddings
-from models.embedder import Embedder
-from pipeline.centring import language_centring
-from pipeline.cluster import ClusterIndex, Linkage
-from pipeline.details import COMPARABLE_KINDS
+from claimwatch.evaluation.metrics import binary_scores
+from claimwatch.models.cache import cached_embeddings
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.centring import language_centring
+from claimwatch.pipeline.cluster import ClusterIndex, Linkage
+from claimwatch.pipeline.details import COMPARABLE_KINDS
 
 CLUSTER_FILE = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "eval_clusters.jsonl"
 SPLITS = ("dev", "test")
@@ -79,7 +79,7 @@ def linkage_from_options(
     details: str, all_members: bool = True, agreement_bonus: float | None = None
 ) -> Linkage:
     """A linkage from command-line words: ``details`` is a comma-separated list of detail kinds
-    (``pipeline.details``) or ``none``."""
+    (``claimwatch.pipeline.details``) or ``none``."""
     kinds = () if details.strip() == "none" else tuple(k.strip() for k in details.split(","))
     unknown = [k for k in kinds if k not in COMPARABLE_KINDS]
     if unknown:

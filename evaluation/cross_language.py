@@ -7,7 +7,7 @@ assignment rotated three times so that every narrative is tried in each — and 
 the bundled retrieval set is matched. Narrative top-1 is reported apart for repeats in the
 narrative's language (``same``) and in another (``other``). Raw cosines favour same-language
 phrasings; a run ranks narratives on language-centred embeddings instead
-(``pipeline.match.NarrativeIndex`` with a ``LanguageCentring``).
+(``claimwatch.pipeline.match.NarrativeIndex`` with a ``LanguageCentring``).
 
     claimwatch eval retrieval --cross-language
 """
@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from claimwatch.errors import DataError
-from evaluation.retrieval import RetrievalCase, match_cases
-from models.embedder import Embedder
-from pipeline.centring import LanguageCentring
-from rebuttals.library import SEED_FILE
+from claimwatch.evaluation.retrieval import RetrievalCase, match_cases
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.rebuttals.library import SEED_FILE
 
 LANGUAGES = ("en", "fr", "vi")
 

@@ -1,7 +1,7 @@
 """Claim-matching evaluation: rank fact-checked claims for each query with the hybrid retriever
 and score the rankings against the gold pairs (MAP@k, MRR, success@k).
 
-The fact-checked claims are embedded once per model and cached (``models.cache``); the queries
+The fact-checked claims are embedded once per model and cached (``claimwatch.models.cache``); the queries
 of a split too. ``tune_dense_weight`` picks the fusion weight on one split (tune on train,
 report on dev).
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from evaluation.checkthat import MatchingSet
-from evaluation.metrics import ranking_report
-from models.cache import Progress, cached_embeddings
-from models.embedder import Embedder
-from pipeline.retrieve import DENSE_WEIGHT, HybridIndex
+from claimwatch.evaluation.checkthat import MatchingSet
+from claimwatch.evaluation.metrics import ranking_report
+from claimwatch.models.cache import Progress, cached_embeddings
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.hybrid_search import DENSE_WEIGHT, HybridIndex
 
 Say = Callable[[str], None]
 

@@ -2,7 +2,7 @@
 
 The data is a folder of JSON Lines files (``vi.jsonl``, ``fr.jsonl``…), one record a line with
 ``id``, ``lang``, ``title`` and ``text`` (the lead). Each record goes through what the nightly run
-does to an article: the title and the sentences of the lead (``pipeline.segment``), the
+does to an article: the title and the sentences of the lead (``claimwatch.pipeline.segment``), the
 prefilter, then both heads at the thresholds of the record's language. A record is **called on
 topic** when any of its sentences is; it **yields an on-topic claim** when one sentence is both
 on topic and check-worthy (what reaches narrative matching).
@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claimwatch.errors import DataError
-from models.cache import cached_embeddings
-from models.embedder import Embedder
-from pipeline.classify import SentenceHeads, prefilter
-from pipeline.segment import split_sentences
+from claimwatch.models.cache import cached_embeddings
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.checkworthy import prefilter
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.pipeline.segment import split_sentences
 
 
 @dataclass(frozen=True)

@@ -28,17 +28,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from claimwatch.errors import DataError
-from evaluation.metrics import reciprocal_rank
-from models.embedder import Embedder
-from pipeline.centring import LanguageCentring
-from pipeline.flag_fit import fit_flag_model
-from pipeline.flag_model import FlagModel, feature_matrix
-from pipeline.match import Match, NarrativeIndex
-from pipeline.score import flag_score
-from rebuttals.library import SEED_FILE, import_library, read_library_file
-from rebuttals.retrieval import LibraryIndex, build_library_index
-from store.db import make_engine, session_scope
-from store.migrate import upgrade
+from claimwatch.evaluation.metrics import reciprocal_rank
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.pipeline.flag_fit import fit_flag_model
+from claimwatch.pipeline.flag_model import FlagModel, feature_matrix
+from claimwatch.pipeline.match import Match, NarrativeIndex
+from claimwatch.pipeline.score import flag_score
+from claimwatch.rebuttals.library import SEED_FILE, import_library
+from claimwatch.rebuttals.library_file import read_library_file
+from claimwatch.rebuttals.library_index import LibraryIndex, build_library_index
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.migrate import upgrade
 
 RETRIEVAL_FILE = (
     Path(__file__).resolve().parent.parent / "rebuttals" / "data" / "eval_retrieval.jsonl"
@@ -156,7 +157,7 @@ def match_cases(
     library: Path = SEED_FILE,
 ) -> MatchedCases:
     """``cases`` matched against ``library`` (loaded into a scratch database); pass the run's
-    ``centring`` (``pipeline.centring.language_centring``) to measure what a run does."""
+    ``centring`` (``claimwatch.pipeline.centring.language_centring``) to measure what a run does."""
     return match_against(cases, embedder, library_index(embedder, centring, library))
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from evaluation.metrics import binary_scores
-from models.cache import cached_embeddings
-from models.embedder import Embedder
-from pipeline.classify import SentenceHeads, prefilter
-from pipeline.labelled import LabelledSentence
+from claimwatch.evaluation.metrics import binary_scores
+from claimwatch.models.cache import cached_embeddings
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.checkworthy import prefilter
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.pipeline.labelled import LabelledSentence
 
 
 def evaluate_sentences(

@@ -7,7 +7,7 @@ from typing import cast
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from flows.nightly import nightly
+from claimwatch.flows.nightly import nightly
 
 
 def nightly_deployment(name: str, cron: str, timezone: str) -> RunnerDeployment:

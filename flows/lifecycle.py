@@ -26,7 +26,7 @@ import psutil
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.schema import Article, Run, utcnow
+from claimwatch.store.schema import Article, Run, utcnow
 
 INTERRUPTED = "interrupted"
 CRAWL_SCRATCH_PREFIX = "crawl-"
@@ -184,10 +184,36 @@ def open_run(session: Session, data_dir: Path) -> RunStart:
     interrupted = close_interrupted_runs(session)
     ended = end_leftover_processes(data_dir)
     scratch = remove_orphaned_scratch(data_dir)
-    pending = session.scalar(
-        select(func.count()).select_from(Article).where(Article.analysed_at.is_(None))
-    )
+    pending = unanalysed_articles(session)
     run = Run(host=socket.gethostname(), pid=os.getpid())
     session.add(run)
     session.flush()
-    return RunStart(run.id, interrupted, ended, scratch, int(pending or 0))
+    return RunStart(run.id, interrupted, ended, scratch, pending)
+
+
+def unanalysed_articles(session: Session) -> int:
+    """How many stored articles wait for the analysis (new, or edited since)."""
+    query = select(func.count()).select_from(Article).where(Article.analysed_at.is_(None))
+    return int(session.scalar(query) or 0)
+
+
+def close_run(
+    session: Session,
+    run_id: int,
+    status: str,
+    counts: dict[str, int],
+    timings: dict[str, float],
+    problems: list[str],
+) -> None:
+    """Close a run row with its report's figures."""
+    run = session.get_one(Run, run_id)
+    run.finished_at, run.counts, run.timings = utcnow(), counts, timings
+    run.errors = problems
+    run.status = status
+
+
+def close_failed_run(session: Session, run_id: int, error: str) -> None:
+    """Close a run row as failed, naming the error."""
+    run = session.get_one(Run, run_id)
+    run.status, run.finished_at = "failed", utcnow()
+    run.errors = [*run.errors, error[:1000]]

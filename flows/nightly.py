@@ -1,4 +1,4 @@
-"""The nightly Prefect flow: the steps of ``flows.steps`` in the order of ``flows.sequence``, each
+"""The nightly Prefect flow: the steps of ``claimwatch.flows.steps`` in the order of ``claimwatch.flows.sequence``, each
 as a Prefect task.
 
 Each task opens its own database session, so tasks can run on other workers (Dask) against
@@ -16,9 +16,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
 from claimwatch.errors import TransientFetchError
+from claimwatch.flows import steps
+from claimwatch.flows.sequence import run_nightly
 from claimwatch.settings import load_settings
-from flows import steps
-from flows.sequence import run_nightly
 
 
 def _is_transient(_task: Any, _run: TaskRun, state: State[Any]) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from store.schema import QueueItem, Snippet, Suggestion
+from claimwatch.store.schema import QueueItem, Snippet, Suggestion
 
 
 @dataclass

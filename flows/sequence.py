@@ -14,18 +14,18 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from claimwatch.crawlers.ingest import FeedCounts
+from claimwatch.crawlers.job import CrawlResult
+from claimwatch.crawlers.sources import SourceConfig
+from claimwatch.flows import steps
+from claimwatch.flows.analysis import Analysis
+from claimwatch.flows.lifecycle import RunStart
+from claimwatch.flows.progress import current
+from claimwatch.flows.report import RunReport
+from claimwatch.flows.steps import Stored
+from claimwatch.resources import open_database
 from claimwatch.settings import Settings
-from crawlers.ingest import FeedCounts
-from crawlers.job import CrawlResult
-from crawlers.sources import SourceConfig
-from flows import steps
-from flows.lifecycle import RunStart
-from flows.progress import current
-from flows.report import RunReport
-from flows.steps import Stored
-from pipeline.stages import Analysis
-from store.db import engine_for
-from store.runlock import run_lock
+from claimwatch.store.runlock import run_lock
 
 T = TypeVar("T")
 logger = logging.getLogger("claimwatch.flows")
@@ -201,7 +201,7 @@ def run_nightly(
     """One nightly run. ``demo_base`` reads the demo sources from that server; ``names`` limits
     the run to those sources."""
     timings: dict[str, float] = {}
-    with run_lock(engine_for(settings.resolved_database_url)):
+    with run_lock(open_database(settings)):
         start: RunStart = _timed(
             "Database",
             timings,

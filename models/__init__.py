@@ -5,8 +5,11 @@ Public API: ``Embedder``, ``ModelInfo``, ``resolve_model``, ``build_e5_model``, 
 
 from __future__ import annotations
 
-from models.embedder import Embedder, enforce_offline, prepare_text
-from models.registry import ModelInfo, build_e5_model, resolve_model
+from pathlib import Path
+
+from claimwatch.models.embedder import Embedder, enforce_offline, prepare_text
+from claimwatch.models.info import ModelInfo
+from claimwatch.models.registry import build_e5_model, resolve_model
 
 __all__ = [
     "Embedder",
@@ -19,15 +22,19 @@ __all__ = [
 ]
 
 
-def load_embedder(settings: object) -> Embedder:
-    """The embedder the settings ask for (building the default model first if needed)."""
-    from claimwatch.settings import Settings
-
-    assert isinstance(settings, Settings)
-    info = resolve_model(settings.resolved_models_dir, settings.embedding_model_path)
+def load_embedder(
+    models_dir: Path,
+    model_path: Path | None = None,
+    *,
+    device: str = "cpu",
+    batch_size: int = 32,
+    threads: int | None = None,
+) -> Embedder:
+    """The embedder at ``model_path``, else the default model in ``models_dir`` (built first
+    if it is missing)."""
     return Embedder(
-        info,
-        device=settings.embed_device,
-        batch_size=settings.embed_batch_size,
-        threads=settings.torch_threads,
+        resolve_model(models_dir, model_path),
+        device=device,
+        batch_size=batch_size,
+        threads=threads,
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.embedder import Embedder
+from claimwatch.models.embedder import Embedder
 
 Progress = Callable[[int, int], None]
 

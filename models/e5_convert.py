@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from claimwatch.errors import ModelError
-from models.e5_format import E5File, E5Header, E5Tokenizer
+from claimwatch.models.e5_format import E5File, E5Header, E5Tokenizer
 
 CONVERTER_VERSION = 1
 BASE_MODEL = "intfloat/multilingual-e5-small"

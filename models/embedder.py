@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.registry import ModelInfo
+from claimwatch.models.info import ModelInfo
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

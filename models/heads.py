@@ -86,7 +86,10 @@ def _best_threshold(
 
 
 def _out_of_fold(
-    features: NDArray[np.float32], labels: NDArray[np.bool_], regularisation: float
+    features: NDArray[np.float32],
+    labels: NDArray[np.bool_],
+    regularisation: float,
+    keys: Sequence[bytes],
 ) -> NDArray[np.float64]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
@@ -95,22 +98,22 @@ def _out_of_fold(
     if folds < 2:
         raise ModelError("training needs at least two examples of each class")
     model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000)
-    splits = _stable_folds(features, labels, folds)
+    splits = _stable_folds(keys, labels, folds)
     result = cross_val_predict(model, features, labels, cv=splits, method="predict_proba")
     return np.asarray(result[:, 1], dtype=np.float64)
 
 
 def _stable_folds(
-    features: NDArray[np.float32], labels: NDArray[np.bool_], folds: int
+    keys: Sequence[bytes], labels: NDArray[np.bool_], folds: int
 ) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
-    """Each example's fold is a hash of its features and label, so adding a few examples
+    """Each example's fold is a hash of its key and label, so adding a few examples
     (reviewers' decisions) leaves every other example in its fold and the calibration moves
     only as much as the new examples move it."""
-    keys = [
-        int.from_bytes(hashlib.sha256(row.tobytes() + bytes([int(y)])).digest()[:4], "big")
-        for row, y in zip(np.ascontiguousarray(features), labels, strict=True)
+    hashes = [
+        int.from_bytes(hashlib.sha256(key + bytes([int(y)])).digest()[:4], "big")
+        for key, y in zip(keys, labels, strict=True)
     ]
-    assignment = np.asarray(keys, dtype=np.int64) % folds
+    assignment = np.asarray(hashes, dtype=np.int64) % folds
     indices = np.arange(len(labels))
     splits = [(indices[assignment != k], indices[assignment == k]) for k in range(folds)]
     return [(train, test) for train, test in splits if len(test)]
@@ -153,16 +156,26 @@ def train_head(
     regularisation: float | None = None,
     sources: dict[str, int] | None = None,
     seed_digest: str = "",
+    keys: Sequence[str] | None = None,
 ) -> Head:
     """Fit the head on all examples, after choosing its regularisation (unless given) and
-    calibrating its thresholds on out-of-fold predictions."""
+    calibrating its thresholds on out-of-fold predictions. ``keys`` identify the examples (their
+    texts) and decide their folds; without them the features' bytes do, which differ in their
+    last bits between machines that computed the same embeddings."""
     from sklearn.linear_model import LogisticRegression
 
     y = np.asarray(labels, dtype=bool)
     if len(y) != len(features) or len(y) != len(languages):
         raise ModelError("features, labels and languages differ in length")
     candidates = REGULARISATION_GRID if regularisation is None else (regularisation,)
-    scored = [(c, _out_of_fold(features, y, c)) for c in candidates]
+    fold_keys = (
+        [key.encode() for key in keys]
+        if keys is not None
+        else [row.tobytes() for row in np.ascontiguousarray(features)]
+    )
+    if len(fold_keys) != len(y):
+        raise ModelError("keys and labels differ in length")
+    scored = [(c, _out_of_fold(features, y, c, fold_keys)) for c in candidates]
     regularisation, out_of_fold = max(scored, key=lambda s: _best_threshold(y, s[1])[1])
     thresholds, figures = _calibrate(y, out_of_fold, languages)
     model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=2000)

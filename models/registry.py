@@ -10,29 +10,17 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from claimwatch.errors import ModelError
-from models import e5_convert
-from models.verify import VerificationReport, verify_embeddings
+from claimwatch.models import e5_convert
+from claimwatch.models.embedder import Embedder
+from claimwatch.models.info import ModelInfo
+from claimwatch.models.verify import VerificationReport, verify_embeddings
 
 MANIFEST = "claimwatch-model.json"
 E5_DIR_NAME = "multilingual-e5-small-q4"
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """Identity of an embedding model directory."""
-
-    path: Path
-    base_model: str
-    variant: str
-    checksum: str
-
-    @property
-    def version(self) -> str:
-        return f"{self.base_model}@{self.variant}+sha256:{self.checksum[:12]}"
 
 
 def _read_manifest(directory: Path) -> dict[str, object] | None:
@@ -100,8 +88,6 @@ def build_e5_model(
 
 
 def _verify_directory(directory: Path) -> VerificationReport:
-    from models.embedder import Embedder
-
     info = ModelInfo(directory, e5_convert.BASE_MODEL, "unverified", "0" * 64)
     return verify_embeddings(Embedder(info).embed_documents)
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.cache import cached_embeddings
-from models.embedder import Embedder
-from pipeline.labelled import EVAL_FILE, SEED_FILE, LabelledSentence, read_labelled
+from claimwatch.models.cache import cached_embeddings
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.labelled import EVAL_FILE, SEED_FILE, LabelledSentence, read_labelled
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,19 @@
 (numbers and dates, named things, verbs that assert, attribution) or is not (a question, an
 opinion marker, page boilerplate), with word lists for English, French and Vietnamese.
 
-The check-worthiness head (``pipeline.classify``) weighs these cues together with the sentence
+The check-worthiness head (``claimwatch.pipeline.classify``) weighs these cues together with the sentence
 embedding; the cues found are shown to the reviewer as part of the explanation.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from claimwatch.pipeline.language import UNSPACED_SCRIPT
 
 BOILERPLATE = re.compile(
     r"©|\ball rights reserved\b|\bsubscribe\b|\bnewsletter\b|\bcookies?\b|\bread more\b|"
@@ -79,3 +85,39 @@ def cues_of(sentence: str) -> list[str]:
     }
     cues.extend(name for name, present in checks.items() if present)
     return cues
+
+
+MIN_WORDS = 4
+MIN_UNSPACED_CHARS = 8
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def _too_short(sentence: str) -> bool:
+    """Fewer than MIN_WORDS words; a sentence with at least MIN_UNSPACED_CHARS characters of a
+    script written without spaces (Chinese, Japanese, Thai…) is long enough on its own."""
+    if len(UNSPACED_SCRIPT.findall(sentence)) >= MIN_UNSPACED_CHARS:
+        return False
+    return len(sentence.split()) < MIN_WORDS
+
+
+def prefilter(sentence: str) -> str | None:
+    """Why ``sentence`` cannot be a claim before any model looks at it, or ``None``."""
+    if not _LETTER.search(sentence):
+        return "no_words"
+    if BOILERPLATE.search(sentence):
+        return "boilerplate"
+    if _too_short(sentence):
+        return "too_short"
+    return None
+
+
+def cue_matrix(texts: Sequence[str]) -> NDArray[np.float32]:
+    matrix = np.zeros((len(texts), len(CUES)), dtype=np.float32)
+    for row, text in enumerate(texts):
+        present = set(cues_of(text))
+        matrix[row] = [name in present for name in CUES]
+    return matrix
+
+
+def checkworthy_features(texts: Sequence[str], vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    return np.hstack([vectors, cue_matrix(texts)]).astype(np.float32)

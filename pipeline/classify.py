@@ -15,7 +15,6 @@ the explanation. On the held-out sentences the label similarities lift the topic
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,54 +22,12 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.cache import cached_embeddings
-from models.embedder import Embedder
-from models.heads import Head, current_head, save_head, train_head
-from pipeline.checkworthy import BOILERPLATE, CUES, cues_of
-from pipeline.labelled import SEED_FILE, LabelledSentence, read_labelled
-from pipeline.language import UNSPACED_SCRIPT
-from pipeline.topic import LABELS_FILE, TopicScorer
-
-MIN_WORDS = 4
-MIN_UNSPACED_CHARS = 8
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-
-
-def _too_short(sentence: str) -> bool:
-    """Fewer than MIN_WORDS words; a sentence with at least MIN_UNSPACED_CHARS characters of a
-    script written without spaces (Chinese, Japanese, Thai…) is long enough on its own."""
-    if len(UNSPACED_SCRIPT.findall(sentence)) >= MIN_UNSPACED_CHARS:
-        return False
-    return len(sentence.split()) < MIN_WORDS
-
-
-def prefilter(sentence: str) -> str | None:
-    """Why ``sentence`` cannot be a claim before any model looks at it, or ``None``."""
-    if not _LETTER.search(sentence):
-        return "no_words"
-    if BOILERPLATE.search(sentence):
-        return "boilerplate"
-    if _too_short(sentence):
-        return "too_short"
-    return None
-
-
-def cue_matrix(texts: Sequence[str]) -> NDArray[np.float32]:
-    matrix = np.zeros((len(texts), len(CUES)), dtype=np.float32)
-    for row, text in enumerate(texts):
-        present = set(cues_of(text))
-        matrix[row] = [name in present for name in CUES]
-    return matrix
-
-
-def checkworthy_features(texts: Sequence[str], vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-    return np.hstack([vectors, cue_matrix(texts)]).astype(np.float32)
-
-
-def topic_features(
-    vectors: NDArray[np.float32], label_similarities: NDArray[np.float32]
-) -> NDArray[np.float32]:
-    return np.hstack([vectors, label_similarities]).astype(np.float32)
+from claimwatch.models.cache import cached_embeddings
+from claimwatch.models.embedder import Embedder
+from claimwatch.models.heads import Head, current_head, save_head, train_head
+from claimwatch.pipeline.checkworthy import CUES, checkworthy_features
+from claimwatch.pipeline.labelled import SEED_FILE, LabelledSentence, read_labelled
+from claimwatch.pipeline.topic import LABELS_FILE, TopicScorer, topic_features
 
 
 def feature_names(head: str, dimension: int, labels: TopicScorer) -> list[str]:
@@ -160,27 +117,30 @@ def seed_digest(seeds: Path = SEED_FILE, labels: Path = LABELS_FILE) -> str:
 
 
 def train_heads(
-    embedder: Embedder,
+    embedding_model: str,
     labels: TopicScorer,
     examples: Sequence[LabelledSentence],
+    vectors: NDArray[np.float32],
     *,
-    cache_dir: Path,
     sources: dict[str, int] | None = None,
 ) -> tuple[Head, Head]:
-    """Train (and calibrate) both heads on ``examples`` (the seeds, and decisions if any)."""
+    """Train (and calibrate) both heads on ``examples`` (the seeds, and decisions if any) and
+    their embeddings. Cross-validation folds follow each example's text, so the same examples
+    give the same heads on any machine."""
     texts = [e.text for e in examples]
-    vectors = cached_embeddings(embedder, texts, prompt="query", cache_dir=cache_dir)
     languages = [e.language for e in examples]
     dimension = vectors.shape[1]
+    digest = seed_digest()
     topic = train_head(
         "topic",
         feature_names("topic", dimension, labels),
         topic_features(vectors, labels.similarities(vectors)),
         [e.topic for e in examples],
         languages,
-        embedding_model=embedder.version,
+        embedding_model=embedding_model,
         sources=sources,
-        seed_digest=seed_digest(),
+        seed_digest=digest,
+        keys=texts,
     )
     checkworthy = train_head(
         "checkworthy",
@@ -188,9 +148,10 @@ def train_heads(
         checkworthy_features(texts, vectors),
         [e.checkworthy for e in examples],
         languages,
-        embedding_model=embedder.version,
+        embedding_model=embedding_model,
         sources=sources,
-        seed_digest=seed_digest(),
+        seed_digest=digest,
+        keys=texts,
     )
     return topic, checkworthy
 
@@ -227,8 +188,10 @@ def load_heads(
     checkworthy = current_head(heads_dir, "checkworthy", embedder.version)
     if not (_usable(topic) and _usable(checkworthy)):
         examples, sources = training_set(decisions)
+        texts = [e.text for e in examples]
+        vectors = cached_embeddings(embedder, texts, prompt="query", cache_dir=cache_dir)
         topic, checkworthy = train_heads(
-            embedder, labels, examples, cache_dir=cache_dir, sources=sources
+            embedder.version, labels, examples, vectors, sources=sources
         )
         save_head(topic, heads_dir)
         save_head(checkworthy, heads_dir)

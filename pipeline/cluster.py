@@ -1,12 +1,12 @@
 """Near-duplicate grouping of claims, across outlets and languages, night after night.
 
-Claims are compared in a *language-centred* space (``pipeline.centring``): E5 embeddings carry a
+Claims are compared in a *language-centred* space (``claimwatch.pipeline.centring``): E5 embeddings carry a
 strong language component, so a French and a Vietnamese report of one claim sit further apart
 than two English reports of different claims. Subtracting each language's mean embedding and
 normalising again removes most of it.
 
 A new claim joins the cluster whose centroid is most similar, when that cosine reaches the
-threshold and its hard details (``pipeline.details``: years, months, figures, countries and
+threshold and its hard details (``claimwatch.pipeline.details``: years, months, figures, countries and
 organisations) conflict with no member's: "30 days" is not "90 days", "Japan" is not "the United
 States", "2018" is not "2020". When the nearest cluster conflicts, the next one above the
 threshold is tried; otherwise the claim founds a new cluster. Centroid linkage resists the
@@ -30,9 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.details import DETAIL_KINDS, ClaimDetails, agreements, claim_details, conflicts
-from pipeline.details import number_signature as number_signature
-from pipeline.details import numbers_compatible as numbers_compatible
+from claimwatch.pipeline.details import (
+    DETAIL_KINDS,
+    ClaimDetails,
+    agreements,
+    claim_details,
+    conflicts,
+)
+from claimwatch.pipeline.details import number_signature as number_signature
+from claimwatch.pipeline.details import numbers_compatible as numbers_compatible
 
 Partition = int | None
 ClusterLabel = int | str  # an existing cluster id, or "new:<group>" for one founded in this batch
@@ -54,7 +60,7 @@ Signature = frozenset[str] | ClaimDetails  # a member's numbers (older callers) 
 class Linkage:
     """How a claim is matched to a cluster.
 
-    ``detail_kinds`` (see ``pipeline.details``) must not conflict with every member's
+    ``detail_kinds`` (see ``claimwatch.pipeline.details``) must not conflict with every member's
     (``all_members``) or with at least one member's. A claim that states the same month or
     figure as a member (each of ``agreement_kinds``) needs ``agreement_bonus`` less cosine per
     kind: agreeing on a hard detail is evidence of the same claim."""

@@ -7,7 +7,7 @@ matter are new, so the queue has a lane for them beside "repeats narrative X":
     spread   = 1 − ½^(outlets − 1 + ½ × (languages − 1))    one outlet: 0; two: ½; three: ¾ …
     growth   = ½ + ½ × (share of its reports first stored in the last GROWTH_WINDOW)
     emerging = spread × growth × gate(topic) × gate(check-worthiness)
-    priority = emerging × (1 + reach) × novelty       (as for repeats: ``pipeline.score.priority``)
+    priority = emerging × (1 + reach) × novelty       (as for repeats: ``claimwatch.pipeline.score.priority``)
 
 The gates are the repeat lane's: σ((score − threshold) / GATE_SCALE) around each head's threshold
 for the claim's language. Every item says which narratives came closest and why it is not a
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.match import Match
+from claimwatch.pipeline.match import Match
 
 GATE_SCALE = 0.05
 GROWTH_WINDOW = dt.timedelta(hours=48)

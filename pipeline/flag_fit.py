@@ -1,4 +1,4 @@
-"""Fitting the flag model (``pipeline.flag_model``) on labelled matches.
+"""Fitting the flag model (``claimwatch.pipeline.flag_model``) on labelled matches.
 
 Each example is a claim matched to its best narrative, labelled with what it is to that
 narrative: ``repeat`` (it repeats the misleading claim), ``correction`` (it states the
@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from claimwatch.errors import DataError
-from pipeline.flag_model import (
+from claimwatch.pipeline.flag_model import (
     LIMITS,
     MATCH_FEATURES,
     REGULARISATION_GRID,

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from claimwatch.errors import ModelError
-from pipeline.match import Match
+from claimwatch.pipeline.match import Match
 
 BUNDLED_FILE = Path(__file__).with_name("data") / "flag_model.json"
 SINGLE_FILE = "flag_model.json"  # one unversioned model: the bundled form (older releases too)

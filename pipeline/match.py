@@ -9,10 +9,10 @@ queries (a symmetric, paraphrase-style comparison). Three pieces of evidence com
   high on topic alone; agreement across languages is evidence that the claim itself is repeated.
 - numbers must not contradict: a phrasing stating "30 days" is not evidence for "90 days".
 - ``fused`` and ``reason``: narratives are ranked by hybrid retrieval over their phrasings
-  (``pipeline.retrieve``: BM25 and embeddings, fused), and the best phrasing's hit says why
+  (``claimwatch.pipeline.hybrid_search``: BM25 and embeddings, fused), and the best phrasing's hit says why
   (its rank by meaning and by words, and the words it shares with the claim). With a
   ``LanguageCentring`` the ranking compares language-centred embeddings (each language's mean
-  taken out, ``pipeline.centring``): raw cosines favour phrasings in the claim's own language,
+  taken out, ``claimwatch.pipeline.centring``): raw cosines favour phrasings in the claim's own language,
   so a narrative phrased only in English lost French and Vietnamese repeats to any narrative
   phrased in their language. The evidence numbers above stay raw cosines.
 - ``margin``: best phrasing similarity minus best correction similarity. A report that restates
@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from models.embedder import Embedder
-from pipeline.centring import LanguageCentring
-from pipeline.cluster import number_signature, numbers_compatible
-from pipeline.retrieve import Hit, HybridIndex
-from pipeline.segment import split_sentences
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.pipeline.cluster import number_signature, numbers_compatible
+from claimwatch.pipeline.hybrid_search import Hit, HybridIndex
+from claimwatch.pipeline.segment import split_sentences
 
 
 @dataclass(frozen=True)

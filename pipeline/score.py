@@ -7,7 +7,7 @@
     novelty  = max(½, ½^(age / 30 days)) × (¼ if reviewers already decided the cluster, else 1)
 
 ``p(repeat)`` and ``p(correction)`` come from the flag model fitted on labelled claims
-(``pipeline.flag_model``); its version is recorded with every flag. Each gate is
+(``claimwatch.pipeline.flag_model``); its version is recorded with every flag. Each gate is
 σ((score − threshold) / GATE_SCALE) around the head's calibrated threshold for the claim's
 language, so a claim barely over a threshold counts for less than a clear one.
 """
@@ -19,8 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.flag_model import FlagOdds
-from pipeline.match import Match
+from claimwatch.pipeline.flag_model import FlagOdds
+from claimwatch.pipeline.match import Match
 
 REPEAT_SHARPNESS = 4.0
 GATE_SCALE = 0.05

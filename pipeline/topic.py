@@ -4,7 +4,7 @@ Zero-shot by embeddings: the claim (a query) is compared with label descriptions
 ``data/topic_labels.toml``; a softmax over the labels' best similarities, at a low temperature,
 gives each label's probability, and relevance is the total of the on-topic labels. The closest
 label names the subject in a flag's explanation, and the per-label similarities are features of
-the trained topic head (``pipeline.classify``), which decides relevance.
+the trained topic head (``claimwatch.pipeline.classify``), which decides relevance.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.embedder import Embedder
+from claimwatch.models.embedder import Embedder
 
 LABELS_FILE = Path(__file__).with_name("data") / "topic_labels.toml"
 TEMPERATURE = 0.02
@@ -94,3 +94,9 @@ class TopicScorer:
             )
             for i in range(len(per_label))
         ]
+
+
+def topic_features(
+    vectors: NDArray[np.float32], label_similarities: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    return np.hstack([vectors, label_similarities]).astype(np.float32)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,10 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import LibraryError
-from claimwatch.settings import Settings
-from rebuttals.draft import chosen_snippets, claim_of
-from review.queue import get_item
-from store.schema import Claim, Cluster, Narrative, QueueItem
+from claimwatch.rebuttals.draft import chosen_snippets, claim_of
+from claimwatch.review.queue import get_item
+from claimwatch.store.schema import Claim, Cluster, Narrative, QueueItem
 
 ESCAPED_IN_SCRIPT = str.maketrans(
     {
@@ -98,8 +98,18 @@ def _appearances(item: QueueItem) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda work: (work["datePublished"], work["url"]))
 
 
+@dataclass(frozen=True)
+class Publisher:
+    """The desk that publishes its fact-checks: its name and site, and the web app's public
+    address (where an item's page is when no other ``url`` is given)."""
+
+    name: str
+    url: str
+    public_url: str
+
+
 def claim_review(
-    session: Session, item_id: int, settings: Settings, *, url: str | None = None
+    session: Session, item_id: int, publisher: Publisher, *, url: str | None = None
 ) -> dict[str, Any]:
     """The ClaimReview of decided item ``item_id``; ``url`` is where the fact-check is published
     (default: the item's page in the web app); it must be an http(s) address."""
@@ -115,20 +125,16 @@ def claim_review(
     claim = claim_of(item)
     value, verdict = RATINGS[item.decision]
     appearances = _appearances(item)
-    publisher = {
-        "@type": "Organization",
-        "name": settings.publisher_name,
-        "url": settings.publisher_url,
-    }
+    organisation = {"@type": "Organization", "name": publisher.name, "url": publisher.url}
     review: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": url or f"{settings.public_url.rstrip('/')}/items/{item.id}",
+        "url": url or f"{publisher.public_url.rstrip('/')}/items/{item.id}",
         "claimReviewed": claim.text,
         "inLanguage": claim.language,
         "datePublished": item.decided_at.date().isoformat(),
-        "author": publisher,
-        "publisher": publisher,
+        "author": organisation,
+        "publisher": organisation,
         "reviewRating": {
             "@type": "Rating",
             "ratingValue": value,

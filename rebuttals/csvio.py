@@ -17,15 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from claimwatch.errors import LibraryError
-from rebuttals.library import (
+from claimwatch.rebuttals.library import (
     LibraryDocument,
     NarrativeIn,
     SnippetIn,
     check_references,
     field_errors,
 )
-from rebuttals.versions import snippet_state
-from store.schema import Narrative, Snippet
+from claimwatch.rebuttals.versions import snippet_state
+from claimwatch.store.schema import Snippet
 
 SNIPPET_COLUMNS = (
     "key",
@@ -59,13 +59,6 @@ def snippets_to_csv(snippets: Iterable[Snippet]) -> str:
         own = [state[c] for c in SNIPPET_COLUMNS]
         rows += [own + [source[c] for c in SOURCE_COLUMNS] for source in state["sources"]]
     return _write(SNIPPET_HEADER, rows)
-
-
-def narratives_to_csv(narratives: Iterable[Narrative]) -> str:
-    rows = [
-        [n.slug, n.title, n.summary, p.language, p.text] for n in narratives for p in n.phrasings
-    ]
-    return _write(NARRATIVE_HEADER, rows)
 
 
 def _lines(numbers: list[int]) -> str:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import LibraryError
-from review.queue import get_item
-from store.schema import Claim, QueueItem, Snippet, SnippetSource
+from claimwatch.review.queue import get_item
+from claimwatch.store.schema import Claim, QueueItem, Snippet, SnippetSource
 
 DEFAULT_SNIPPETS = 2
 LABELS = {

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import LibraryError, UnknownSnippetError
-from rebuttals.library import SnippetIn, check_unique_text, field_errors
-from rebuttals.versions import record_change, set_sources, snippet_state
-from store.schema import Narrative, Snippet, SnippetVersion
+from claimwatch.rebuttals.library import SnippetIn, check_unique_text, field_errors
+from claimwatch.rebuttals.versions import record_change, set_sources, snippet_state
+from claimwatch.store.schema import Narrative, Snippet, SnippetVersion
 
 REVIEW_AFTER = dt.timedelta(days=180)  # default review-by date, counted from vetting
 TRANSITIONS = {  # action -> (statuses it applies to, status it leads to)

@@ -1,5 +1,5 @@
 """What editors pull: snippets as JSON (the library format, importable again), CSV
-(``rebuttals.csvio``), Markdown, or ClaimReview for decided items (``rebuttals.claimreview``)."""
+(``claimwatch.rebuttals.csvio``), Markdown, or ClaimReview for decided items (``claimwatch.rebuttals.claimreview``)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import LibraryError
-from claimwatch.settings import Settings
-from rebuttals.claimreview import claim_review, json_ld, reviewable_items
-from rebuttals.csvio import snippets_to_csv
-from rebuttals.library import FORMAT
-from rebuttals.versions import snippet_state
-from store.schema import Narrative, Snippet
+from claimwatch.rebuttals.claimreview import Publisher, claim_review, json_ld, reviewable_items
+from claimwatch.rebuttals.csvio import snippets_to_csv
+from claimwatch.rebuttals.library import FORMAT
+from claimwatch.rebuttals.versions import snippet_state
+from claimwatch.store.schema import Narrative, Snippet
 
 
 def select_snippets(
@@ -111,7 +110,7 @@ class Pulled:
 
 def pull(
     session: Session,
-    settings: Settings,
+    publisher: Publisher,
     *,
     narrative: str | None = None,
     language: str | None = None,
@@ -130,7 +129,7 @@ def pull(
         items = reviewable_items(
             session, narrative=narrative, language=language, decided_since=updated_since
         )
-        reviews = [claim_review(session, item, settings) for item in items]
+        reviews = [claim_review(session, item, publisher) for item in items]
         text = json_ld(reviews, indent=2) + "\n"
         return Pulled(text, MEDIA_TYPES[format], len(reviews))
     snippets = select_snippets(

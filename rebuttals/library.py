@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import LibraryError
-from rebuttals.versions import narrative_state, record_change, set_sources, snippet_state
-from store.audit import record
-from store.schema import Narrative, NarrativePhrasing, Snippet
+from claimwatch.rebuttals.versions import narrative_state, record_change, set_sources, snippet_state
+from claimwatch.store.audit import record
+from claimwatch.store.schema import Narrative, NarrativePhrasing, Snippet
 
 FORMAT: Literal["claimwatch-library/1"] = "claimwatch-library/1"
 SEED_FILE = Path(__file__).with_name("seed") / "library.json"
@@ -166,23 +166,6 @@ def check_references(document: LibraryDocument) -> None:
         raise LibraryError("; ".join(problems))
 
 
-def read_library_file(path: Path) -> LibraryDocument:
-    """A library file: JSON (``claimwatch-library/1``) or, by its suffix, CSV."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, ValueError) as exc:
-        raise LibraryError(f"cannot read library file {path}: {exc}") from exc
-    if path.suffix.lower() == ".csv":
-        from rebuttals.csvio import parse_csv
-
-        return parse_csv(text)
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise LibraryError(f"{path} is not JSON: {exc}") from exc
-    return parse_library(data)
-
-
 def _apply_narrative(session: Session, row: NarrativeIn, actor: str) -> int:
     narrative = session.scalar(select(Narrative).where(Narrative.slug == row.slug))
     before = narrative_state(narrative) if narrative else None
@@ -283,5 +266,5 @@ def import_library(
 def load_seed(session: Session) -> dict[str, int]:
     """Add the bundled starter library's narratives and snippets that are not there yet (an
     editor's later changes to them are never overwritten)."""
-    document = read_library_file(SEED_FILE)
+    document = parse_library(json.loads(SEED_FILE.read_text(encoding="utf-8")))
     return import_library(session, document, actor="claimwatch seed library", create_only=True)

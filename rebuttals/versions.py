@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from store.audit import record
-from store.schema import Narrative, Snippet, SnippetSource, SnippetVersion
+from claimwatch.store.audit import record
+from claimwatch.store.schema import Narrative, Snippet, SnippetSource, SnippetVersion
 
 
 def narrative_state(narrative: Narrative) -> dict[str, Any]:

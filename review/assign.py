@@ -22,9 +22,9 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import QueueError
-from review.queue import QueueFilter, get_item, item_state
-from store.audit import record
-from store.schema import QueueItem, utcnow
+from claimwatch.review.queue import QueueFilter, get_item, item_state
+from claimwatch.store.audit import record
+from claimwatch.store.schema import QueueItem, utcnow
 
 DEFAULT_LOCK = dt.timedelta(minutes=20)
 RETRIES = 50  # tries while a free item is visible but locked by concurrent reviewers

@@ -24,8 +24,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import AuthError
-from store.audit import record
-from store.schema import ApiToken, User, WebSession, utcnow
+from claimwatch.store.audit import record
+from claimwatch.store.schema import ApiToken, User, WebSession, utcnow
 
 ROLES = ("reviewer", "editor", "admin")
 TOKEN_PREFIX = "cw_"

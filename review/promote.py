@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import QueueError, UnknownItemError
-from store.audit import record
-from store.schema import Claim, Cluster, Narrative, NarrativePhrasing, QueueItem, Snippet
+from claimwatch.store.audit import record
+from claimwatch.store.schema import Claim, Cluster, Narrative, NarrativePhrasing, QueueItem, Snippet
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 

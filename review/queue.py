@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import QueueError, UnknownItemError
-from store.audit import record
-from store.schema import (
+from claimwatch.store.audit import record
+from claimwatch.store.schema import (
     Article,
     AuditEvent,
     Claim,

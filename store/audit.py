@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from store.schema import AuditEvent
+from claimwatch.store.schema import AuditEvent
 
 
 def record(

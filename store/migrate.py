@@ -36,8 +36,3 @@ def head_revision(engine: Engine) -> str | None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision(engine)
-
-
-def draft_revision(engine: Engine, message: str) -> None:
-    """Autogenerate a migration from the difference between the database and ``store.schema``."""
-    command.revision(alembic_config(engine), message=message, autogenerate=True)

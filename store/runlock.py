@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from claimwatch.errors import RunInProgressError
-from store.db import session_scope
-from store.schema import Run
+from claimwatch.store.db import session_scope
+from claimwatch.store.schema import Run
 
 # An arbitrary, fixed 64-bit key: "claimwatch nightly run" for pg_try_advisory_lock.
 ADVISORY_KEY = 0x436C_6D57_4E69_6768

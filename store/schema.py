@@ -154,11 +154,6 @@ class Cluster(Base):
 
     claims: Mapped[list[Claim]] = relationship(back_populates="cluster", order_by="Claim.id")
 
-    @property
-    def representative(self) -> Claim | None:
-        """The claim that founded the cluster."""
-        return self.claims[0] if self.claims else None
-
 
 class Claim(Base):
     """A check-worthy sentence of an article (position 0 is the title), with its scores, its

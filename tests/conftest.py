@@ -20,12 +20,13 @@ from claimwatch.prefect_env import configure_prefect
 configure_prefect(quiet=True)
 
 from claimwatch.demo.server import RunningServer, corpus_root, serve_directory  # noqa: E402
+from claimwatch.models import Embedder, enforce_offline  # noqa: E402
+from claimwatch.pipeline.centring import LanguageCentring, language_centring  # noqa: E402
+from claimwatch.pipeline.classify import SentenceHeads, load_heads  # noqa: E402
+from claimwatch.resources import open_embedder  # noqa: E402
 from claimwatch.settings import Settings, load_settings  # noqa: E402
-from models import Embedder, enforce_offline, load_embedder  # noqa: E402
-from pipeline.centring import LanguageCentring, language_centring  # noqa: E402
-from pipeline.classify import SentenceHeads, load_heads  # noqa: E402
-from store.db import make_engine, session_scope  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
+from claimwatch.store.db import make_engine, session_scope  # noqa: E402
+from claimwatch.store.migrate import upgrade  # noqa: E402
 
 enforce_offline()
 # The model is built once (by setup.sh, or here) and shared by every test; data is per test.
@@ -65,7 +66,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return load_embedder(
+    return open_embedder(
         load_settings(data_dir=Path(tempfile.mkdtemp(prefix="claimwatch-model-test-")))
     )
 

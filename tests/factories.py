@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rebuttals.library import load_seed
-from review.queue import SuggestedSnippet, upsert_item
-from store.schema import Article, Claim, Cluster, Narrative, QueueItem, Snippet, Source
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.review.queue import SuggestedSnippet, upsert_item
+from claimwatch.store.schema import Article, Claim, Cluster, Narrative, QueueItem, Snippet, Source
 
 
 @dataclass(frozen=True)

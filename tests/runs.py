@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from store.db import make_engine, session_scope
-from store.schema import Article, Claim, Cluster, QueueItem, Run, Source
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, Run, Source
 
 FEEDS = {"hanoi-ledger": ("rss.xml", "en"), "courrier-mekong": ("atom.xml", "fr")}
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from claimwatch.flows.analysis import AnalysisCounts, Thresholds, analyse_articles, cluster_claims
+from claimwatch.flows.training import examples_from_decisions, retrain
+from claimwatch.models import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.review.queue import decide, upsert_item
 from claimwatch.settings import Settings
-from models import Embedder
-from pipeline.centring import LanguageCentring
-from pipeline.classify import SentenceHeads
-from pipeline.stages import AnalysisCounts, Thresholds, analyse_articles, cluster_claims
-from pipeline.training import examples_from_decisions, retrain
-from review.queue import decide, upsert_item
-from store.schema import Article, Claim, Cluster, QueueItem, Source
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, Source
 
 THRESHOLDS = Thresholds(flag=0.5, cluster=0.5, narrative_cluster=0.35)
 NIGHT_1 = dt.datetime(2026, 11, 30, 2, tzinfo=dt.UTC)

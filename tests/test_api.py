@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.review.auth import create_token, create_user, revoke_token
+from claimwatch.review.queue import decide
 from claimwatch.settings import Settings
-from rebuttals.library import load_seed
-from review.auth import create_token, create_user, revoke_token
-from review.queue import decide
-from review.web import create_app
+from claimwatch.web import create_app
 from tests.factories import flagged_item
 
 

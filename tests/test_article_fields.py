@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers.article_fields import (
+from claimwatch.crawlers.article_fields import (
     clean_optional,
     clean_text,
     column_lengths,
     primary_language,
     too_long,
 )
-from store.schema import Article
+from claimwatch.store.schema import Article
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from review.assign import assign, held_item, next_item, release
-from review.queue import QueueFilter, decide
-from store.db import make_engine, session_factory, session_scope
-from store.migrate import upgrade
-from store.schema import QueueItem, utcnow
+from claimwatch.review.assign import assign, held_item, next_item, release
+from claimwatch.review.queue import QueueFilter, decide
+from claimwatch.store.db import make_engine, session_factory, session_scope
+from claimwatch.store.migrate import upgrade
+from claimwatch.store.schema import QueueItem, utcnow
 from tests.factories import flagged_item
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from claimwatch.settings import Settings
-from review.web import create_app
+from claimwatch.web import create_app
 from tests.factories import ALLIANCE, Occurrence, flagged_item
 from tests.web_helpers import PASSWORDS, add_people, live_server
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import Embedder
-from pipeline.checkworthy import cues_of
-from pipeline.classify import SentenceHeads, prefilter
+from claimwatch.models import Embedder
+from claimwatch.pipeline.checkworthy import cues_of, prefilter
+from claimwatch.pipeline.classify import SentenceHeads
 
 CHECKABLE = [
     ("en", "Vietnam has signed a secret military alliance with the United States."),

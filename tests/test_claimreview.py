@@ -16,13 +16,14 @@ from typer.testing import CliRunner
 
 from claimwatch.cli import app as cli
 from claimwatch.errors import LibraryError
+from claimwatch.rebuttals.claimreview import claim_review, json_ld, reviewable_items
+from claimwatch.rebuttals.draft import draft_rebuttal
+from claimwatch.rebuttals.export import pull
+from claimwatch.resources import publisher
+from claimwatch.review.auth import create_token, create_user
+from claimwatch.review.queue import decide
 from claimwatch.settings import Settings
-from rebuttals.claimreview import claim_review, json_ld, reviewable_items
-from rebuttals.draft import draft_rebuttal
-from rebuttals.export import pull
-from review.auth import create_token, create_user
-from review.queue import decide
-from review.web import create_app
+from claimwatch.web import create_app
 from tests.factories import ALLIANCE, Occurrence, flagged_item
 
 # The properties schema.org defines for each type used (https://schema.org/ClaimReview, /Claim,
@@ -90,7 +91,9 @@ def test_claimreview_of_a_misleading_item(session: Session, settings: Settings) 
     item = flagged_item(session)
     chosen = item.suggestions[0].snippet_id
     decide(session, item.id, "misleading", actor="rev", snippet_ids=(chosen,))
-    review = claim_review(session, item.id, settings, url="https://desk.example/checks/1")
+    review = claim_review(
+        session, item.id, publisher(settings), url="https://desk.example/checks/1"
+    )
     assert check_schema(review) == []
     assert review["@type"] == "ClaimReview" and review["url"] == "https://desk.example/checks/1"
     assert review["claimReviewed"] == ALLIANCE[0].text and review["inLanguage"] == "en"
@@ -116,12 +119,12 @@ def test_claimreview_of_an_accurate_item_and_refusals(session: Session, settings
     expert = flagged_item(session, [ALLIANCE[2]])
     decide(session, accurate.id, "accurate", actor="rev")
     decide(session, expert.id, "needs_expert", actor="rev")
-    review = claim_review(session, accurate.id, settings)
+    review = claim_review(session, accurate.id, publisher(settings))
     assert review["reviewRating"]["alternateName"] == "Accurate"
     assert review["url"] == f"http://127.0.0.1:8000/items/{accurate.id}"
     for item, state in ((undecided, "not decided"), (expert, "needs_expert")):
         with pytest.raises(LibraryError, match=f"is {state}; a ClaimReview needs"):
-            claim_review(session, item.id, settings)
+            claim_review(session, item.id, publisher(settings))
     assert reviewable_items(session) == [accurate.id]
     assert reviewable_items(session, language="vi") == [accurate.id]  # reported in vi too
     assert reviewable_items(session, language="de") == []
@@ -156,17 +159,17 @@ def test_claimreview_json_ld_is_safe_inside_a_script_element(
     session: Session, settings: Settings
 ) -> None:
     item = hostile_item(session)
-    review = claim_review(session, item, settings)
+    review = claim_review(session, item, publisher(settings))
     assert review["itemReviewed"]["appearance"][0]["headline"] == f"Exit? {BREAKOUT}"
     assert_embeddable(json_ld(review), review)
     assert_embeddable(json_ld(review, indent=2), review)
-    pulled = pull(session, settings, format="claimreview")
+    pulled = pull(session, publisher(settings), format="claimreview")
     assert_embeddable(pulled.text, [review])
 
 
 def test_every_claimreview_output_is_escaped(session: Session, settings: Settings) -> None:
     item = hostile_item(session)
-    review = claim_review(session, item, settings)
+    review = claim_review(session, item, publisher(settings))
     create_user(session, "ed", "editor", actor="admin")
     token = create_token(session, "ed", "cms", actor="admin").token
     session.commit()
@@ -201,7 +204,7 @@ def test_a_claimreview_url_must_be_http(session: Session, settings: Settings, ur
     item = flagged_item(session)
     decide(session, item.id, "accurate", actor="rev")
     with pytest.raises(LibraryError, match="url must be an http\\(s\\) address"):
-        claim_review(session, item.id, settings, url=url)
+        claim_review(session, item.id, publisher(settings), url=url)
 
 
 def test_non_http_addresses_are_refused_everywhere(session: Session, settings: Settings) -> None:
@@ -224,4 +227,4 @@ def test_non_http_addresses_are_refused_everywhere(session: Session, settings: S
     article = item.cluster.claims[0].article
     article.url = "javascript:alert(1)"
     with pytest.raises(LibraryError, match=r"itemReviewed\.appearance\[\d\]\.url must be"):
-        claim_review(session, item.id, settings)
+        claim_review(session, item.id, publisher(settings))

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from claimwatch.cli import app
-from rebuttals.library import load_seed
-from review.queue import SuggestedSnippet, upsert_item
-from store.schema import Article, AuditEvent, Claim, Cluster, Snippet, Source
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.review.queue import SuggestedSnippet, upsert_item
+from claimwatch.store.schema import Article, AuditEvent, Claim, Cluster, Snippet, Source
 
 HOSTILE = "Vietnam [bold red]joined[/] NATO <script>alert(1)</script>"
 runner = CliRunner()

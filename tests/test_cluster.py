@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from evaluation.clustering import GroupedSentence, pair_report
-from models import Embedder
-from pipeline.centring import LanguageCentring
-from pipeline.cluster import ClusterIndex, Linkage, number_signature, numbers_compatible
-from pipeline.details import claim_details, conflicts
+from claimwatch.evaluation.clustering import GroupedSentence, pair_report
+from claimwatch.models import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.pipeline.cluster import ClusterIndex, Linkage, number_signature, numbers_compatible
+from claimwatch.pipeline.details import claim_details, conflicts
 
 
 def unit(*values: float) -> NDArray[np.float32]:

@@ -4,10 +4,10 @@ and the crawl runs twice in one process."""
 
 from __future__ import annotations
 
+from claimwatch.crawlers.crawl import crawl
+from claimwatch.crawlers.job import CrawlJob, CrawlTarget
+from claimwatch.crawlers.urls import default_scope
 from claimwatch.demo.server import RunningServer
-from crawlers.crawl import crawl
-from crawlers.job import CrawlJob, CrawlTarget
-from crawlers.urls import default_scope
 
 
 def site_job(base: str, **changes: object) -> CrawlJob:

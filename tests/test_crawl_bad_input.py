@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from crawlers.crawl import crawl
-from crawlers.job import CrawlJob, CrawlResult, CrawlTarget
+from claimwatch.crawlers.crawl import crawl
+from claimwatch.crawlers.job import CrawlJob, CrawlResult, CrawlTarget
 from tests.httpserver import Route, fixed, serve_routes
 
 ARTICLE = (

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawlers.crawl import crawl
-from crawlers.health import SourceHealth, add_crawl
-from crawlers.job import CrawlJob, CrawlResult, CrawlTarget
+from claimwatch.crawlers.crawl import crawl
+from claimwatch.crawlers.health import SourceHealth, add_crawl
+from claimwatch.crawlers.job import CrawlJob, CrawlResult, CrawlTarget
 from tests.httpserver import Route, dripping, fixed, serve_routes
 
 ARTICLE = (

@@ -14,16 +14,24 @@ from typer.testing import CliRunner
 
 from claimwatch.cli import app
 from claimwatch.errors import LibraryError, QueueError
-from models import Embedder
-from pipeline.classify import SentenceHeads
-from pipeline.emerging import growth, spread
-from pipeline.emerging_queue import EmergingRules, queue_emerging
-from pipeline.vectors import vector_to_bytes
-from rebuttals.draft import draft_rebuttal
-from rebuttals.library import load_seed
-from rebuttals.retrieval import build_library_index
-from review.promote import promote, undo_promote
-from store.schema import Article, AuditEvent, Claim, Cluster, Narrative, QueueItem, Source
+from claimwatch.flows.emerging_queue import EmergingRules, queue_emerging
+from claimwatch.models import Embedder
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.pipeline.emerging import growth, spread
+from claimwatch.pipeline.vectors import vector_to_bytes
+from claimwatch.rebuttals.draft import draft_rebuttal
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.rebuttals.library_index import build_library_index
+from claimwatch.review.promote import promote, undo_promote
+from claimwatch.store.schema import (
+    Article,
+    AuditEvent,
+    Claim,
+    Cluster,
+    Narrative,
+    QueueItem,
+    Source,
+)
 from tests.factories import ALLIANCE, Occurrence, flagged_item
 
 NOW = dt.datetime(2026, 12, 4, 2, tzinfo=dt.UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from claimwatch.crawlers.extract import content_hash, extract_article, normalise_text
 from claimwatch.demo.server import corpus_root
-from crawlers.extract import content_hash, extract_article, normalise_text
 
 SITE = Path(__file__).with_name("fixtures") / "site"
 BASE = "http://127.0.0.1:8765"

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from claimwatch.crawlers.feeds import fetch_feed, http_client, parse_feed
 from claimwatch.demo.server import RunningServer, serve_directory
 from claimwatch.errors import PermanentFetchError, TransientFetchError
-from crawlers.feeds import fetch_feed, http_client, parse_feed
 from tests.httpserver import fixed, serve_routes
 
 SITE = Path(__file__).with_name("fixtures") / "site"

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from claimwatch.crawlers.feeds import fetch_feed, http_client
 from claimwatch.errors import PermanentFetchError, TransientFetchError
-from crawlers.feeds import fetch_feed, http_client
 from tests.httpserver import dripping, fixed, serve_routes
 
 FEED = (

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from claimwatch.errors import ModelError
-from models import Embedder
-from pipeline.flag_model import (
+from claimwatch.models import Embedder
+from claimwatch.pipeline.flag_model import (
     BUNDLED_FILE,
     SINGLE_FILE,
     load_flag_model,

@@ -15,10 +15,7 @@ from typer.testing import CliRunner
 from claimwatch.cli import app
 from claimwatch.cli.flag_tables import flag_comparison_table
 from claimwatch.errors import ModelError
-from claimwatch.settings import Settings
-from models import Embedder
-from pipeline.flag_model import BUNDLED_FILE, current_flag_version, load_flag_model, read_model
-from pipeline.flag_training import (
+from claimwatch.flows.flag_training import (
     FlagFigures,
     flag_cases_from_decisions,
     flag_gate,
@@ -27,11 +24,20 @@ from pipeline.flag_training import (
     retrain_flag,
     rollback_flag,
 )
-from pipeline.training import is_held_out
-from rebuttals.library import SEED_FILE, import_library, read_library_file
-from review.promote import promote
-from review.queue import decide, upsert_item
-from store.schema import Article, Claim, Cluster, Narrative, QueueItem, Source
+from claimwatch.flows.training import is_held_out
+from claimwatch.models import Embedder
+from claimwatch.pipeline.flag_model import (
+    BUNDLED_FILE,
+    current_flag_version,
+    load_flag_model,
+    read_model,
+)
+from claimwatch.rebuttals.library import SEED_FILE, import_library
+from claimwatch.rebuttals.library_file import read_library_file
+from claimwatch.review.promote import promote
+from claimwatch.review.queue import decide, upsert_item
+from claimwatch.settings import Settings
+from claimwatch.store.schema import Article, Claim, Cluster, Narrative, QueueItem, Source
 
 # Repeats of each narrative in new words, decided "misleading" by a reviewer who has it right.
 REPEATS = [

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from claimwatch.errors import DataError, ModelError
-from models.heads import (
+from claimwatch.models.heads import (
     ANY_LANGUAGE,
     current_head,
     current_version,
@@ -25,7 +25,7 @@ from models.heads import (
     train_head,
     write_head,
 )
-from pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
+from claimwatch.pipeline.labelled import EVAL_FILE, SEED_FILE, read_labelled
 
 
 def separable(n: int, seed: int = 0) -> tuple[np.ndarray, list[bool]]:

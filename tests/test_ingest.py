@@ -8,11 +8,17 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawlers.health import SourceHealth, add_crawl, failing_sources, record_failure, record_runs
-from crawlers.ingest import store_pages, sync_sources
-from crawlers.job import CrawlFailure, CrawlResult, FetchedPage
-from crawlers.sources import SourceConfig
-from store.schema import Article, Run, SourceRun
+from claimwatch.crawlers.health import (
+    SourceHealth,
+    add_crawl,
+    failing_sources,
+    record_failure,
+    record_runs,
+)
+from claimwatch.crawlers.ingest import store_pages, sync_sources
+from claimwatch.crawlers.job import CrawlFailure, CrawlResult, FetchedPage
+from claimwatch.crawlers.sources import SourceConfig
+from claimwatch.store.schema import Article, Run, SourceRun
 
 PAGE = (Path(__file__).with_name("fixtures") / "site" / "pages" / "laos-education.html").read_text(
     encoding="utf-8"

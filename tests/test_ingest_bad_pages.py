@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
-from crawlers.feeds import FeedEntry
-from crawlers.health import SourceHealth
-from crawlers.ingest import IngestCounts, store_pages, sync_sources
-from crawlers.job import FetchedPage
-from crawlers.sources import SourceConfig
-from store.db import make_engine, session_factory, session_scope
-from store.migrate import upgrade
-from store.schema import Article
+from claimwatch.crawlers.feeds import FeedEntry
+from claimwatch.crawlers.health import SourceHealth
+from claimwatch.crawlers.ingest import IngestCounts, store_pages, sync_sources
+from claimwatch.crawlers.job import FetchedPage
+from claimwatch.crawlers.sources import SourceConfig
+from claimwatch.store.db import make_engine, session_factory, session_scope
+from claimwatch.store.migrate import upgrade
+from claimwatch.store.schema import Article
 
 PAGE = (Path(__file__).with_name("fixtures") / "site" / "pages" / "laos-education.html").read_text(
     encoding="utf-8"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.language import detect_article_language, sentence_language
+from claimwatch.pipeline.language import detect_article_language, sentence_language
 
 
 def test_articles_in_the_three_languages_are_recognised() -> None:

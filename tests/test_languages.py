@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from claimwatch.pipeline.checkworthy import prefilter
+from claimwatch.pipeline.language import LANGUAGE_NOT_COVERED, uncovered_language_reason
+from claimwatch.pipeline.segment import split_sentences
 from claimwatch.settings import Settings
-from pipeline.classify import prefilter
-from pipeline.language import LANGUAGE_NOT_COVERED, uncovered_language_reason
-from pipeline.segment import split_sentences
 
 COVERED = ("en", "fr", "vi")
 

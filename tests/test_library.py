@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import LibraryError
-from rebuttals.export import select_snippets, to_json, to_markdown
-from rebuttals.library import import_library, load_seed, parse_library
-from store.schema import AuditEvent, Narrative, Snippet
+from claimwatch.rebuttals.export import select_snippets, to_json, to_markdown
+from claimwatch.rebuttals.library import import_library, load_seed, parse_library
+from claimwatch.store.schema import AuditEvent, Narrative, Snippet
 
 SOURCE = {
     "url": "https://example.org/white-paper",

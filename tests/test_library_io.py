@@ -3,6 +3,8 @@ bad row names its line and imports nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -11,12 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import LibraryError
-from rebuttals.csvio import narratives_to_csv, parse_csv, snippets_to_csv
-from rebuttals.export import select_snippets, to_json, to_markdown
-from rebuttals.library import import_library, load_seed, parse_library, read_library_file
-from store.db import make_engine
-from store.migrate import upgrade
-from store.schema import Narrative, Snippet
+from claimwatch.rebuttals.csvio import NARRATIVE_HEADER, parse_csv, snippets_to_csv
+from claimwatch.rebuttals.export import select_snippets, to_json, to_markdown
+from claimwatch.rebuttals.library import import_library, load_seed, parse_library
+from claimwatch.rebuttals.library_file import read_library_file
+from claimwatch.store.db import make_engine
+from claimwatch.store.migrate import upgrade
+from claimwatch.store.schema import Narrative, Snippet
 
 
 def fresh_session(tmp_path: Path, name: str) -> Session:
@@ -33,15 +36,27 @@ def all_narratives(session: Session) -> list[Narrative]:
     )
 
 
+def narrative_rows(narratives: list[Narrative]) -> list[list[str]]:
+    return [
+        [n.slug, n.title, n.summary, p.language, p.text] for n in narratives for p in n.phrasings
+    ]
+
+
+def narratives_csv(narratives: list[Narrative]) -> str:
+    """The narratives as an editor's CSV file (one row a phrasing)."""
+    out = io.StringIO()
+    csv.writer(out).writerows([list(NARRATIVE_HEADER), *narrative_rows(narratives)])
+    return out.getvalue()
+
+
 def test_csv_round_trip_is_lossless(session: Session, tmp_path: Path) -> None:
     load_seed(session)
     snippets_csv = snippets_to_csv(select_snippets(session, status=None))
-    narratives_csv = narratives_to_csv(all_narratives(session))
     other = fresh_session(tmp_path, "other")
-    import_library(other, parse_csv(narratives_csv), actor="editor")
+    import_library(other, parse_csv(narratives_csv(all_narratives(session))), actor="editor")
     import_library(other, parse_csv(snippets_csv), actor="editor")
     assert snippets_to_csv(select_snippets(other, status=None)) == snippets_csv
-    assert narratives_to_csv(all_narratives(other)) == narratives_csv
+    assert narrative_rows(all_narratives(other)) == narrative_rows(all_narratives(session))
     assert snippets_csv.count("\n") > other.scalar(select(func.count()).select_from(Snippet))
 
 

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from claimwatch.settings import Settings, load_settings
-from review.web import create_app
-from review.web.throttle import BackOff, LoginThrottle, PasswordChecks
+from claimwatch.web import create_app
+from claimwatch.web.throttle import BackOff, LoginThrottle, PasswordChecks
 from tests.web_helpers import PASSWORDS, add_people, csrf_of
 
 BACKOFF = BackOff(per_user=5, per_address=20, first_lock_s=1, max_lock_s=300, forget_s=900)

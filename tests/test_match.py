@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import Embedder
-from pipeline.match import NarrativeIndex, NarrativeText, SnippetText
+from claimwatch.models import Embedder
+from claimwatch.pipeline.match import NarrativeIndex, NarrativeText, SnippetText
 
 PHRASINGS = [
     NarrativeText(1, "bases", "en", "US warships will soon be permanently based at Cam Ranh Bay."),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from claimwatch.errors import DataError
-from evaluation.checkthat import clean_tweet, read_split
-from evaluation.metrics import average_precision_at, binary_scores, ranking_report
+from claimwatch.evaluation.checkthat import clean_tweet, read_split
+from claimwatch.evaluation.metrics import average_precision_at, binary_scores, ranking_report
 
 
 def test_average_precision_reciprocal_rank_and_success() -> None:

@@ -10,12 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.review.queue import SuggestedSnippet, decide, list_items, upsert_item
 from claimwatch.settings import Settings
-from rebuttals.library import load_seed
-from review.queue import SuggestedSnippet, decide, list_items, upsert_item
-from store.db import make_engine, session_scope
-from store.migrate import current_revision, head_revision, is_current, upgrade
-from store.schema import Base, Cluster, Snippet
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.migrate import current_revision, head_revision, is_current, upgrade
+from claimwatch.store.schema import Base, Cluster, Snippet
 
 
 def schema_difference(engine: Engine) -> list[object]:

@@ -17,18 +17,7 @@ from typer.testing import CliRunner
 from claimwatch.cli import app
 from claimwatch.cli.models import comparison_table
 from claimwatch.errors import ModelError
-from claimwatch.settings import Settings
-from models import Embedder
-from models.heads import (
-    current_version,
-    head_by_version,
-    pair_id,
-    read_history,
-    record_event,
-    save_head,
-)
-from pipeline.classify import SentenceHeads
-from pipeline.training import (
+from claimwatch.flows.training import (
     HELD_OUT_PERCENT,
     HeadsFigures,
     gate,
@@ -38,8 +27,19 @@ from pipeline.training import (
     rollback,
     sentence_heads,
 )
-from review.queue import decide, upsert_item
-from store.schema import Article, Claim, Cluster, QueueItem, Source
+from claimwatch.models import Embedder
+from claimwatch.models.heads import (
+    current_version,
+    head_by_version,
+    pair_id,
+    read_history,
+    record_event,
+    save_head,
+)
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.review.queue import decide, upsert_item
+from claimwatch.settings import Settings
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, Source
 
 # Off topic (Vietnamese domestic news, other countries' affairs), wrongly decided "misleading",
 # which labels them on topic.

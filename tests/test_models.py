@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from claimwatch.errors import ModelError
-from models import Embedder, build_e5_model
-from models.e5_format import E5File
-from models.registry import MANIFEST, custom_model, e5_model_dir
+from claimwatch.models import Embedder, build_e5_model
+from claimwatch.models.e5_format import E5File
+from claimwatch.models.registry import MANIFEST, custom_model, e5_model_dir
 from tests.conftest import MODELS_DIR
 
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.cli.render import top_items_table
 from claimwatch.demo.server import RunningServer
+from claimwatch.flows.report import RunReport
 from claimwatch.settings import load_settings
-from flows.report import RunReport
-from store.db import make_engine, session_scope
-from store.schema import Article, Claim, Cluster, QueueItem
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem
 
 MISLEADING = {
     "military-alliance": {
@@ -65,7 +65,7 @@ ACCURATE_OR_OFF_TOPIC = {
 def two_runs(
     prefect_harness: None, corpus_server: RunningServer, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[dict[str, Any], dict[str, Any], Path]:
-    from flows.nightly import nightly
+    from claimwatch.flows.nightly import nightly
 
     data_dir = tmp_path_factory.mktemp("nightly")
     overrides = {"data_dir": data_dir, "allow_private_hosts": True, "download_delay_s": 0.0}
@@ -197,7 +197,7 @@ def test_second_run_adds_nothing(
 
 
 def test_every_source_has_a_health_record_per_run(db: Session) -> None:
-    from store.schema import SourceRun
+    from claimwatch.store.schema import SourceRun
 
     rows = db.scalars(select(SourceRun).order_by(SourceRun.run_id, SourceRun.source_id)).all()
     first = {r.source.name: r for r in rows if r.run_id == 1}

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import pytest
 
+from claimwatch.evaluation.clustering import (
+    embed_cluster_set,
+    evaluate_clustering,
+    read_cluster_set,
+)
+from claimwatch.models import Embedder
 from claimwatch.settings import Settings
-from evaluation.clustering import embed_cluster_set, evaluate_clustering, read_cluster_set
-from models import Embedder
 
 FLOORS = {
     "pairs.precision": 0.76,

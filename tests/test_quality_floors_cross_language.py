@@ -1,4 +1,4 @@
-"""Quality floors of cross-language narrative matching (``evaluation.cross_language``).
+"""Quality floors of cross-language narrative matching (``claimwatch.evaluation.cross_language``).
 
 Against libraries that phrase each narrative in one language only, the bundled repeats found
 their narrative first 0.987 of the time in the narrative's language and 0.857 in another, with
@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from claimwatch.errors import DataError
-from evaluation.cross_language import cross_language_top1, one_language_library
-from evaluation.retrieval import read_retrieval_set
-from models import Embedder
-from pipeline.centring import LanguageCentring
-from rebuttals.library import SEED_FILE
+from claimwatch.evaluation.cross_language import cross_language_top1, one_language_library
+from claimwatch.evaluation.retrieval import read_retrieval_set
+from claimwatch.models import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.rebuttals.library import SEED_FILE
 
 FLOORS = {"same.top1": 0.96, "other.top1": 0.83}
 

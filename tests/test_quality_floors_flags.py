@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.retrieval import evaluate_matched, fit_on, match_cases, read_retrieval_set
-from models import Embedder
-from pipeline.centring import LanguageCentring
-from pipeline.flag_model import load_flag_model
+from claimwatch.evaluation.retrieval import (
+    evaluate_matched,
+    fit_on,
+    match_cases,
+    read_retrieval_set,
+)
+from claimwatch.models import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.pipeline.flag_model import load_flag_model
 
 FLOORS = {
     "flag.recall": 0.85,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from claimwatch.evaluation.sentences import evaluate_sentences
+from claimwatch.models import Embedder
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.pipeline.labelled import EVAL_FILE, read_labelled
 from claimwatch.settings import Settings
-from evaluation.sentences import evaluate_sentences
-from models import Embedder
-from pipeline.classify import SentenceHeads
-from pipeline.labelled import EVAL_FILE, read_labelled
 
 FLOORS = {
     "topic.en.f1": 0.93,

@@ -8,9 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import QueueError
-from rebuttals.library import load_seed
-from review.queue import SuggestedSnippet, decide, get_item, list_items, status_counts, upsert_item
-from store.schema import AuditEvent, Cluster, Snippet
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.review.queue import (
+    SuggestedSnippet,
+    decide,
+    get_item,
+    list_items,
+    status_counts,
+    upsert_item,
+)
+from claimwatch.store.schema import AuditEvent, Cluster, Snippet
 
 
 def make_item(session: Session, score: float = 0.9) -> tuple[int, list[int]]:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from claimwatch.cli import app
 from claimwatch.errors import DataError
-from evaluation.real_news import (
+from claimwatch.evaluation.real_news import (
     NewsRecord,
     RecordCall,
     read_labels,

@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from claimwatch.demo.server import RunningServer, corpus_root, serve_directory
 from claimwatch.errors import RunInProgressError
-from flows.lifecycle import end_leftover_processes, record_processes, scratch_dir
-from store.db import make_engine, session_scope
-from store.runlock import run_lock
-from store.schema import Run
+from claimwatch.flows.lifecycle import end_leftover_processes, record_processes, scratch_dir
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.runlock import run_lock
+from claimwatch.store.schema import Run
 from tests.httpserver import serve_routes
 from tests.runs import (
     Child,

@@ -17,13 +17,14 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
+from claimwatch.crawlers.feeds import FeedEntry
+from claimwatch.crawlers.ingest import FeedCounts, save_feed_validators
 from claimwatch.demo.server import RunningServer, corpus_root, serve_directory
+from claimwatch.flows.sequence import run_nightly
+from claimwatch.resources import open_database
 from claimwatch.settings import Settings, load_settings
-from crawlers.feeds import FeedEntry
-from crawlers.ingest import FeedCounts, save_feed_validators
-from flows.sequence import run_nightly
-from store.db import engine_for, make_engine, session_scope
-from store.schema import Article, Claim, QueueItem, Run, Source
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.schema import Article, Claim, QueueItem, Run, Source
 from tests.httpserver import Route, fixed, serve_routes
 from tests.runs import write_sources
 
@@ -124,7 +125,7 @@ def test_a_full_disk_loses_nothing(
     articles, an article's "analysed" mark not without its claims)."""
     _root, server = corpus
     settings = _settings(tmp_path, server)
-    engine = engine_for(settings.resolved_database_url)
+    engine = open_database(settings)
 
     def fill_up(connection: Any, _record: Any) -> None:  # no room left for another page
         cursor = connection.cursor()

@@ -8,8 +8,8 @@ import sys
 
 import yaml
 
+from claimwatch.flows.deploy import nightly_deployment
 from claimwatch.settings import REPO_ROOT
-from flows.deploy import nightly_deployment
 
 
 def test_deployment_runs_nightly_flow_at_two() -> None:

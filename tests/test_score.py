@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from pipeline.flag_model import FlagOdds
-from pipeline.match import Match
-from pipeline.score import explanation, flag_score, novelty, priority, reach_bonus
+from claimwatch.pipeline.flag_model import FlagOdds
+from claimwatch.pipeline.match import Match
+from claimwatch.pipeline.score import explanation, flag_score, novelty, priority, reach_bonus
 
 NOW = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
 

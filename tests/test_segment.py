@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.segment import MAX_SENTENCE_CHARS, split_sentences
+from claimwatch.pipeline.segment import MAX_SENTENCE_CHARS, split_sentences
 
 
 def texts(text: str, language: str | None) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import LibraryError, UnknownSnippetError
-from rebuttals.editing import (
+from claimwatch.rebuttals.editing import (
     create_snippet,
     due_for_review,
     edit_snippet,
@@ -20,8 +20,8 @@ from rebuttals.editing import (
     translate_snippet,
     vet_snippet,
 )
-from rebuttals.library import load_seed
-from store.schema import AuditEvent
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.store.schema import AuditEvent
 
 TODAY = dt.date(2026, 12, 2)
 SOURCE = {

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from claimwatch.crawlers.feeds import fetch_feed, http_client
+from claimwatch.crawlers.sources import load_sources, parse_sources, select_sources
 from claimwatch.errors import ConfigError, PermanentFetchError
 from claimwatch.settings import REPO_ROOT
-from crawlers.feeds import fetch_feed, http_client
-from crawlers.sources import load_sources, parse_sources, select_sources
 
 VALID = """
 [[source]]
@@ -107,7 +107,7 @@ url = "https://wire.example:99999/world/"
 def test_a_bad_url_already_in_the_file_fails_its_source_alone(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="crawlers.sources"):
+    with caplog.at_level(logging.ERROR, logger="claimwatch.crawlers.sources"):
         sources = parse_sources(BAD_URL_FILE)
     assert [s.name for s in sources] == ["good-feed", "bad-feed", "bad-site"]
     logged = caplog.text

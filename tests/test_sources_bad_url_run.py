@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from claimwatch.flows.sequence import run_nightly
 from claimwatch.settings import load_settings
-from flows.sequence import run_nightly
-from store.db import make_engine, session_scope
-from store.schema import Source
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.schema import Source
 from tests.httpserver import fixed, serve_routes
 
 EMPTY_FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from claimwatch.cli import app
+from claimwatch.crawlers.sources import load_sources
 from claimwatch.settings import REPO_ROOT
-from crawlers.sources import load_sources
 
 runner = CliRunner()
 

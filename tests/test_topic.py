@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import Embedder
-from pipeline.classify import SentenceHeads
-from pipeline.topic import TopicScorer, load_labels
+from claimwatch.models import Embedder
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.pipeline.topic import TopicScorer, load_labels
 
 ON_TOPIC = [
     ("en", "Vietnam and Japan agreed to expand student exchanges next year."),

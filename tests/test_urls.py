@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimwatch.errors import PermanentFetchError
-from crawlers.urls import (
+from claimwatch.crawlers.urls import (
     canonical_or_none,
     canonicalize,
     check_fetchable,
@@ -16,6 +15,7 @@ from crawlers.urls import (
     is_private_host,
     url_problem,
 )
+from claimwatch.errors import PermanentFetchError
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from claimwatch.rebuttals.editing import get_snippet
 from claimwatch.settings import REPO_ROOT, Settings
-from rebuttals.editing import get_snippet
-from review.web import create_app
-from store.schema import QueueItem
+from claimwatch.store.schema import QueueItem
+from claimwatch.web import create_app
 from tests.factories import ALLIANCE, Occurrence, flagged_item
 from tests.web_helpers import add_people, csrf_of, sign_in
 

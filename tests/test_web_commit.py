@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
+from claimwatch.rebuttals.editing import create_snippet
 from claimwatch.settings import Settings, load_settings
-from rebuttals.editing import create_snippet
-from review.web import api, create_app, library_pages, login, pages
-from review.web.deps import db_session
-from store.db import make_engine, session_scope
-from store.migrate import upgrade
+from claimwatch.store.db import make_engine, session_scope
+from claimwatch.store.migrate import upgrade
+from claimwatch.web import api, create_app, library_pages, login, pages
+from claimwatch.web.deps import db_session
 from tests.factories import flagged_item
 from tests.web_helpers import add_people, live_server, sign_in, slow_commits
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from claimwatch.review.auth import create_token
 from claimwatch.settings import Settings
-from review.auth import create_token
-from review.web import create_app
+from claimwatch.web import create_app
 from tests.factories import flagged_item
 from tests.web_helpers import add_people, csrf_of, sign_in
 

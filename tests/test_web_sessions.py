@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from claimwatch.cli import app as cli
+from claimwatch.review.auth import create_token, set_active, set_password
 from claimwatch.settings import Settings
-from review.auth import create_token, set_active, set_password
-from review.web import create_app
-from store.schema import AuditEvent, WebSession, utcnow
+from claimwatch.store.schema import AuditEvent, WebSession, utcnow
+from claimwatch.web import create_app
 from tests.factories import flagged_item
 from tests.web_helpers import add_people, cookie_of, sign_in
 

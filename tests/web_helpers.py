@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from review.auth import create_user, set_password
+from claimwatch.review.auth import create_user, set_password
 
 PASSWORDS = {"rev1": "reviewer-one-pw", "rev2": "reviewer-two-pw", "ed": "editor-pw-123"}
 ROLES = {"rev1": "reviewer", "rev2": "reviewer", "ed": "editor"}

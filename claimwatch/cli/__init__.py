@@ -11,6 +11,11 @@ claimwatch eval matching|sentences|clustering|retrieval   measure on labelled da
 claimwatch serve                     the web app and the HTTP API
 claimwatch users add|list|token|revoke   users and API tokens
 claimwatch db upgrade|current        schema migrations
+
+The command modules import the packages a command needs (torch, Scrapy, Prefect, the web app)
+inside that command, not at the top of the module, so that ``claimwatch --help`` and the small
+commands start without loading them. That is the only reason for an import inside a function
+anywhere in the package; the layer contract (``lint-imports``) checks these imports too.
 """
 
 from __future__ import annotations

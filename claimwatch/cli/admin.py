@@ -11,15 +11,15 @@ from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import select
 
-from claimwatch.cli.db import ready_engine
 from claimwatch.cli.render import source_check_report, source_row, sources_table
+from claimwatch.crawlers.health import last_runs
+from claimwatch.crawlers.sources import DEMO_PLACEHOLDER, SourceConfig, load_sources
+from claimwatch.crawlers.sources_file import add_source, set_enabled
 from claimwatch.errors import ConfigError
+from claimwatch.resources import open_database, ready_database
 from claimwatch.settings import load_settings
-from crawlers.health import last_runs
-from crawlers.sources import DEMO_PLACEHOLDER, SourceConfig, load_sources
-from crawlers.sources_file import add_source, set_enabled
-from store.db import engine_for, session_scope
-from store.schema import Source
+from claimwatch.store.db import session_scope
+from claimwatch.store.schema import Source
 
 sources_app = typer.Typer(help="Configured sources.", no_args_is_help=True, rich_markup_mode=None)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True, rich_markup_mode=None)
@@ -34,7 +34,7 @@ def sources_list(
     and what the last run read from it."""
     settings = load_settings()
     configs = load_sources(settings.resolved_sources_file)
-    with session_scope(ready_engine(settings)) as session:
+    with session_scope(ready_database(settings)) as session:
         health = {s.name: s for s in session.scalars(select(Source))}
         runs = last_runs(session)
         rows = [
@@ -63,8 +63,8 @@ def sources_check(
     ] = False,
 ) -> None:
     """Fetch one source now and show what a run would read from it (stores nothing)."""
+    from claimwatch.crawlers.check import check_source
     from claimwatch.demo.server import corpus_root, serve_directory
-    from crawlers.check import check_source
 
     settings = load_settings()
     configs = {c.name: c for c in load_sources(settings.resolved_sources_file)}
@@ -149,9 +149,9 @@ def sources_enable(name: Annotated[str, typer.Argument(help="Source name.")]) ->
 def db_upgrade() -> None:
     """Migrate the database to the current schema."""
     settings = load_settings()
-    ready_engine(settings)
+    ready_database(settings)
     console.print(
-        f"Database at the current schema: {engine_for(settings.resolved_database_url).url.render_as_string(hide_password=True)}",
+        f"Database at the current schema: {open_database(settings).url.render_as_string(hide_password=True)}",
         markup=False,
     )
 
@@ -159,9 +159,9 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """The schema revision of the database and of the code."""
-    from store.migrate import current_revision, head_revision
+    from claimwatch.store.migrate import current_revision, head_revision
 
-    engine = engine_for(load_settings().resolved_database_url)
+    engine = open_database(load_settings())
     console.print(
         f"database: {current_revision(engine) or '(empty)'}  code: {head_revision(engine)}",
         markup=False,

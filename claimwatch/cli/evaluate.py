@@ -48,15 +48,15 @@ def eval_matching(
     ] = False,
 ) -> None:
     """Rank fact-checked claims for each query; print MAP@k, MRR and success@k against gold."""
-    from evaluation.checkthat import read_split
-    from evaluation.matching import embed_set, evaluate, tune_dense_weight
-    from models import load_embedder
-    from pipeline.retrieve import DENSE_WEIGHT
+    from claimwatch.evaluation.checkthat import read_split
+    from claimwatch.evaluation.matching import embed_set, evaluate, tune_dense_weight
+    from claimwatch.pipeline.hybrid_search import DENSE_WEIGHT
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
     started = time.perf_counter()
     data_set = read_split(data, split)
-    embedder = load_embedder(settings)
+    embedder = open_embedder(settings)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -92,15 +92,15 @@ def eval_sentences(
     ] = None,
 ) -> None:
     """Precision, recall and F1 of the topic and check-worthiness heads, per language."""
-    from evaluation.sentences import evaluate_sentences
-    from models import load_embedder
-    from pipeline.labelled import EVAL_FILE, read_labelled
-    from pipeline.training import sentence_heads
+    from claimwatch.evaluation.sentences import evaluate_sentences
+    from claimwatch.flows.training import sentence_heads
+    from claimwatch.pipeline.labelled import EVAL_FILE, read_labelled
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
     sentences = read_labelled(data or EVAL_FILE)
     with err.status("Loading the model and heads…"):
-        embedder = load_embedder(settings)
+        embedder = open_embedder(settings)
         heads = sentence_heads(settings, embedder)
     report = evaluate_sentences(
         sentences, embedder, heads, cache_dir=settings.resolved_embeddings_dir
@@ -148,7 +148,7 @@ def eval_clustering(
     ] = None,
 ) -> None:
     """Pair precision, recall and F1 of near-duplicate clustering, and cross-language recall."""
-    from evaluation.clustering import (
+    from claimwatch.evaluation.clustering import (
         SPLITS,
         embed_cluster_set,
         evaluate_clustering,
@@ -156,7 +156,7 @@ def eval_clustering(
         read_cluster_set,
         tune_threshold,
     )
-    from models import load_embedder
+    from claimwatch.resources import open_embedder
 
     if split not in SPLITS:
         raise typer.BadParameter(f"expected one of {', '.join(SPLITS)}", param_hint="--split")
@@ -167,7 +167,7 @@ def eval_clustering(
     settings = load_settings()
     sentences = read_cluster_set(data) if data else read_cluster_set()
     with err.status("Loading the model…"):
-        embedder = load_embedder(settings)
+        embedder = open_embedder(settings)
     vectors = embed_cluster_set(
         sentences, embedder, settings.resolved_embeddings_dir, centred=not raw
     )
@@ -223,24 +223,24 @@ def eval_retrieval(
     """Narrative matching, the flag and snippet retrieval for claims, per split (dev, test):
     narrative top-1 and MRR, the first reference's narrative and language, flag recall per
     language, false-flag rates per kind of claim, corrections seen."""
-    from evaluation.retrieval import (
+    from claimwatch.evaluation.retrieval import (
         RETRIEVAL_FILE,
         evaluate_retrieval,
         fit_on,
         match_cases,
         read_retrieval_set,
     )
-    from models import load_embedder
-    from pipeline.centring import language_centring
-    from pipeline.flag_model import load_flag_model, write_single
-    from pipeline.flag_training import keep_current
-    from pipeline.training import actor_name
-    from rebuttals.library import SEED_FILE
+    from claimwatch.flows.flag_training import keep_current
+    from claimwatch.flows.training import actor_name
+    from claimwatch.pipeline.centring import language_centring
+    from claimwatch.pipeline.flag_model import load_flag_model, write_single
+    from claimwatch.rebuttals.library import SEED_FILE
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
     cases = read_retrieval_set(data) if data else read_retrieval_set()
     with err.status("Loading the model…"):
-        embedder = load_embedder(settings)
+        embedder = open_embedder(settings)
     centring = language_centring(embedder, settings.resolved_embeddings_dir)
     matched = match_cases(cases, embedder, centring, library=library or SEED_FILE)
     if fit:
@@ -262,7 +262,7 @@ def eval_retrieval(
         model = load_flag_model(embedder.version, settings.resolved_flag_dir)
     report = evaluate_retrieval(matched, model, flag_threshold=settings.flag_threshold)
     if cross_language:
-        from evaluation.cross_language import cross_language_top1
+        from claimwatch.evaluation.cross_language import cross_language_top1
 
         for name, used in (("cross_language", centring), ("cross_language.raw", None)):
             found = cross_language_top1(cases, embedder, used, library=library or SEED_FILE)
@@ -293,15 +293,20 @@ def eval_real_news(
 ) -> None:
     """The share of real headlines and leads called on topic (and yielding an on-topic claim),
     per language, and with --labels the precision of those calls."""
-    from evaluation.real_news import judge_records, read_labels, read_real_news, summarise
-    from models import load_embedder
-    from pipeline.training import sentence_heads
+    from claimwatch.evaluation.real_news import (
+        judge_records,
+        read_labels,
+        read_real_news,
+        summarise,
+    )
+    from claimwatch.flows.training import sentence_heads
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
     records = read_real_news(data)
     known = read_labels(labels) if labels else None
     with err.status("Loading the model and heads…"):
-        embedder = load_embedder(settings)
+        embedder = open_embedder(settings)
         heads = sentence_heads(settings, embedder)
     with err.status(f"Judging {len(records)} records (embeddings cached after the first run)…"):
         calls = judge_records(records, embedder, heads, cache_dir=settings.resolved_embeddings_dir)

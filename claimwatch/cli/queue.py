@@ -10,10 +10,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from claimwatch.cli.db import ready_engine
 from claimwatch.cli.render import queue_item, queue_table
-from review.queue import DECISIONS, decide, get_item, item_state, list_items, status_counts
-from store.db import session_scope
+from claimwatch.resources import publisher, ready_database
+from claimwatch.review.queue import (
+    DECISIONS,
+    decide,
+    get_item,
+    item_state,
+    list_items,
+    status_counts,
+)
+from claimwatch.store.db import session_scope
 
 app = typer.Typer(help="Triage the review queue.", no_args_is_help=True, rich_markup_mode=None)
 console = Console()
@@ -38,7 +45,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
 ) -> None:
     """Items by priority, highest first (only new ones unless --status or --all)."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         items = list_items(
             session,
             status=None if all_statuses else status,
@@ -75,7 +82,7 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a panel.")] = False,
 ) -> None:
     """One item: the claim, every occurrence, why it was flagged, suggested snippets."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         item = get_item(session, item_id)
         if as_json:
             data = {
@@ -129,7 +136,7 @@ def decide_command(
     ] = None,
 ) -> None:
     """Record a decision. Nothing is published: a decision only records the desk's judgement."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         item = decide(
             session,
             item_id,
@@ -148,9 +155,9 @@ def decide_command(
 def draft_command(item_id: Annotated[int, typer.Argument(help="Queue item number.")]) -> None:
     """A draft rebuttal (Markdown) from the item's chosen snippets, in the claim's language where
     the library has it, with numbered citations. A draft for the editor: nothing is published."""
-    from rebuttals.draft import draft_rebuttal
+    from claimwatch.rebuttals.draft import draft_rebuttal
 
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         typer.echo(draft_rebuttal(session, item_id).markdown, nl=False)
 
 
@@ -162,12 +169,12 @@ def claimreview_command(
     ] = None,
 ) -> None:
     """The item's ClaimReview (schema.org JSON-LD), to publish with the fact-check."""
+    from claimwatch.rebuttals.claimreview import claim_review, json_ld
     from claimwatch.settings import load_settings
-    from rebuttals.claimreview import claim_review, json_ld
 
     settings = load_settings()
-    with session_scope(ready_engine(settings)) as session:
-        review = claim_review(session, item_id, settings, url=url)
+    with session_scope(ready_database(settings)) as session:
+        review = claim_review(session, item_id, publisher(settings), url=url)
     typer.echo(json_ld(review, indent=2))
 
 
@@ -183,9 +190,9 @@ def promote_command(
 ) -> None:
     """Make an emerging item a new narrative, seeded with its cluster's claims as phrasings
     (edit them later with `snippets import`); later repeats match it. Undo with `unpromote`."""
-    from review.promote import promote
+    from claimwatch.review.promote import promote
 
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         narrative = promote(
             session,
             item_id,
@@ -207,8 +214,8 @@ def unpromote_command(
     editor: Annotated[str | None, typer.Option(help="Who takes it back.")] = None,
 ) -> None:
     """Take a promotion back: the narrative is removed and the item is emerging again."""
-    from review.promote import undo_promote
+    from claimwatch.review.promote import undo_promote
 
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         undo_promote(session, item_id, actor=editor or _default_reviewer())
         console.print(f"Item #{item_id} is an emerging claim again.", markup=False)

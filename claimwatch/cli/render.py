@@ -10,11 +10,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crawlers.check import SourceCheck
-from crawlers.health import KEEPS_FAILING
-from crawlers.sources import SourceConfig
-from flows.report import RunReport, TopItem
-from store.schema import QueueItem, Source, SourceRun
+from claimwatch.crawlers.check import SourceCheck
+from claimwatch.crawlers.health import KEEPS_FAILING
+from claimwatch.crawlers.sources import SourceConfig
+from claimwatch.flows.report import RunReport, TopItem
+from claimwatch.store.schema import QueueItem, Source, SourceRun
 
 
 def plain(value: object, limit: int | None = None) -> Text:

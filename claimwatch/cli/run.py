@@ -26,19 +26,19 @@ def _run_flow(
     prefect: bool = True,
 ) -> None:
     from claimwatch.cli.render import print_report
-    from flows.progress import reporting_to
-    from flows.report import RunReport
+    from claimwatch.flows.progress import reporting_to
+    from claimwatch.flows.report import RunReport
 
     with RichProgress(console) as progress, reporting_to(progress):
         if prefect:
             configure_prefect(quiet=True)
-            from flows.nightly import nightly
+            from claimwatch.flows.nightly import nightly
 
             progress.start("Starting the nightly flow (Prefect)")
             result = nightly(demo_base=demo_base, sources=sources, overrides=overrides)
             report = RunReport.from_dict(result)
         else:
-            from flows.sequence import run_nightly
+            from claimwatch.flows.sequence import run_nightly
 
             settings = load_settings(**overrides)
             report = run_nightly(settings, demo_base, tuple(sources or ()))
@@ -139,7 +139,7 @@ def schedule(
     configure_prefect()
     from prefect.client.schemas.schedules import CronSchedule
 
-    from flows.deploy import nightly_deployment
+    from claimwatch.flows.deploy import nightly_deployment
 
     deployment = nightly_deployment(
         name, cron or settings.schedule_cron, timezone or settings.schedule_timezone

@@ -14,11 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from claimwatch.cli.db import ready_engine
 from claimwatch.cli.render import plain
 from claimwatch.errors import ConfigError
-from claimwatch.settings import load_settings
-from rebuttals.editing import (
+from claimwatch.rebuttals.editing import (
     due_for_review,
     get_snippet,
     history,
@@ -26,10 +24,13 @@ from rebuttals.editing import (
     retire_snippet,
     vet_snippet,
 )
-from rebuttals.export import MEDIA_TYPES, STATUS_FILTERS, pull
-from rebuttals.library import import_library, read_library_file
-from rebuttals.versions import version_record
-from store.db import session_scope
+from claimwatch.rebuttals.export import MEDIA_TYPES, STATUS_FILTERS, pull
+from claimwatch.rebuttals.library import import_library
+from claimwatch.rebuttals.library_file import read_library_file
+from claimwatch.rebuttals.versions import version_record
+from claimwatch.resources import publisher, ready_database
+from claimwatch.settings import load_settings
+from claimwatch.store.db import session_scope
 
 app = typer.Typer(help="The rebuttal library.", no_args_is_help=True, rich_markup_mode=None)
 console = Console()
@@ -70,10 +71,10 @@ def pull_command(
     day = _date(since, "--since")
     updated_since = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
     settings = load_settings()
-    with session_scope(ready_engine(settings)) as session:
+    with session_scope(ready_database(settings)) as session:
         pulled = pull(
             session,
-            settings,
+            publisher(settings),
             narrative=narrative,
             language=lang,
             status=status,
@@ -94,7 +95,7 @@ def import_command(
 ) -> None:
     """Import narratives and snippets; a file with any bad row changes nothing."""
     document = read_library_file(path)
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         changed = import_library(session, document, actor=_editor(editor))
     console.print(
         f"Imported: {changed['narratives']} narratives and {changed['snippets']} snippets changed",
@@ -110,9 +111,9 @@ def list_command(
     status: Annotated[str, typer.Option(help=" | ".join(STATUS_FILTERS))] = "any",
 ) -> None:
     """The library's snippets: key, language, status, version, review-by date."""
-    from rebuttals.export import select_snippets
+    from claimwatch.rebuttals.export import select_snippets
 
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         if due:
             rows = [
                 (r.key, r.language, "vetted", "", f"{r.review_by} ({r.days_overdue} days ago)")
@@ -140,7 +141,7 @@ def list_command(
 @app.command("history")
 def history_command(key: Annotated[str, typer.Argument(help="Snippet key.")]) -> None:
     """Every version of a snippet: who changed it, when, how, and the state after."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         rows = [version_record(v) for v in history(session, key)]
     typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
@@ -154,7 +155,7 @@ def vet_command(
     editor: Editor = None,
 ) -> None:
     """Vouch for a snippet and its sources: from now on it is offered as a reference."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         vet_snippet(session, key, actor=_editor(editor), review_by=_date(review_by, "--review-by"))
         snippet = get_snippet(session, key)
         console.print(
@@ -169,7 +170,7 @@ def retire_command(
     key: Annotated[str, typer.Argument(help="Snippet key.")], editor: Editor = None
 ) -> None:
     """Stop offering a snippet; it stays in the library with its history."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         retire_snippet(session, key, actor=_editor(editor))
     console.print(f"{key}: retired", markup=False)
 
@@ -179,6 +180,6 @@ def reopen_command(
     key: Annotated[str, typer.Argument(help="Snippet key.")], editor: Editor = None
 ) -> None:
     """Make a retired snippet a draft again (it needs vetting before it is offered)."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         reopen_snippet(session, key, actor=_editor(editor))
     console.print(f"{key}: draft", markup=False)

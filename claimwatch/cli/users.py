@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from claimwatch.cli.db import ready_engine
 from claimwatch.cli.render import plain
 from claimwatch.errors import AuthError
-from review.auth import (
+from claimwatch.resources import ready_database
+from claimwatch.review.auth import (
     ROLES,
     create_token,
     create_user,
@@ -22,8 +22,8 @@ from review.auth import (
     set_active,
     set_password,
 )
-from store.db import session_scope
-from store.schema import User
+from claimwatch.store.db import session_scope
+from claimwatch.store.schema import User
 
 app = typer.Typer(help="Users and API tokens.", no_args_is_help=True, rich_markup_mode=None)
 console = Console()
@@ -49,7 +49,7 @@ def add_command(
 ) -> None:
     """Add a user with a role (and a password to sign in with)."""
     secret = _read_password() if password else None
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         user = create_user(session, username, role, actor=getpass.getuser())
         if secret is not None:
             set_password(session, username, secret, actor=getpass.getuser())
@@ -60,7 +60,7 @@ def add_command(
 def password_command(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Set a user's password (stored as an argon2id hash); their web sessions end."""
     secret = _read_password()
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         set_password(session, username, secret, actor=getpass.getuser())
     console.print(f"Password of {username} set", markup=False)
 
@@ -68,7 +68,7 @@ def password_command(username: Annotated[str, typer.Argument(help="Login name.")
 @app.command("deactivate")
 def deactivate_command(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Stop a user: their web sessions end at once and their API tokens stop working."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         set_active(session, username, False, actor=getpass.getuser())
     console.print(f"{username} deactivated; signed out everywhere", markup=False)
 
@@ -76,7 +76,7 @@ def deactivate_command(username: Annotated[str, typer.Argument(help="Login name.
 @app.command("activate")
 def activate_command(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Let a deactivated user sign in again."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         set_active(session, username, True, actor=getpass.getuser())
     console.print(f"{username} active", markup=False)
 
@@ -87,7 +87,7 @@ def list_command() -> None:
     table = Table(title="Users")
     for column in ("User", "Role", "Active", "Tokens"):
         table.add_column(column)
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         for user in session.scalars(select(User).order_by(User.username)):
             tokens = ", ".join(
                 f"#{t.id} {t.name} ({t.prefix}…)" for t in user.tokens if t.revoked_at is None
@@ -102,7 +102,7 @@ def token_command(
     name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
 ) -> None:
     """Create an API token for a user; it is printed once and never stored in clear."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         token = create_token(session, username, name, actor=getpass.getuser())
     console.print(f"Token #{token.id} ({token.name}) for {username}; keep it now:", markup=False)
     typer.echo(token.token)
@@ -111,6 +111,6 @@ def token_command(
 @app.command("revoke")
 def revoke_command(token_id: Annotated[int, typer.Argument(help="Token number.")]) -> None:
     """Revoke an API token."""
-    with session_scope(ready_engine()) as session:
+    with session_scope(ready_database()) as session:
         revoke_token(session, token_id, actor=getpass.getuser())
     console.print(f"Token #{token_id} revoked", markup=False)

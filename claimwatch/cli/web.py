@@ -18,7 +18,7 @@ def serve(
     """Serve the web app and the API (the OpenAPI schema is at /openapi.json)."""
     import uvicorn
 
-    from review.web import create_app
+    from claimwatch.web import create_app
 
     app = create_app(load_settings())
     typer.echo(f"claimwatch on http://{host}:{port} (API docs: /docs)")
@@ -33,7 +33,7 @@ def openapi(
     """The HTTP API's OpenAPI schema (what docs/openapi.json publishes)."""
     import tempfile
 
-    from review.web import create_app
+    from claimwatch.web import create_app
 
     with tempfile.TemporaryDirectory(prefix="claimwatch-openapi-") as scratch:
         settings = load_settings(data_dir=scratch, database_url=f"sqlite:///{scratch}/s.db")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from store.schema import Base
+from claimwatch.store.schema import Base
 
 engine = context.config.attributes["engine"]
 assert isinstance(engine, Engine)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.schema
+import claimwatch.store.schema
 
 revision = "0001"
 down_revision = None
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("action", sa.String(length=50), nullable=False),
         sa.Column("entity", sa.String(length=50), nullable=False),
@@ -40,15 +40,15 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=100), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("updated_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_narrative")),
         sa.UniqueConstraint("slug", name=op.f("uq_narrative_slug")),
     )
     op.create_table(
         "run",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("started_at", store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),
@@ -65,12 +65,16 @@ def upgrade() -> None:
         sa.Column("country", sa.String(length=10), nullable=True),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Text(), nullable=True),
-        sa.Column("last_fetched_at", store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_success_at", store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "last_fetched_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "last_success_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("last_status", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
-        sa.Column("created_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source")),
         sa.UniqueConstraint("name", name=op.f("uq_source_name")),
     )
@@ -81,11 +85,13 @@ def upgrade() -> None:
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
-        sa.Column("published_at", store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "published_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("language", sa.String(length=10), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("fetched_at", store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("analysed_at", store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("fetched_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("analysed_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["source_id"], ["source.id"], name=op.f("fk_article_source_id_source")
         ),
@@ -104,8 +110,8 @@ def upgrade() -> None:
         sa.Column("occurrences", sa.Integer(), nullable=False),
         sa.Column("outlets", sa.JSON(), nullable=False),
         sa.Column("languages", sa.JSON(), nullable=False),
-        sa.Column("first_seen", store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_seen", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["narrative_id"], ["narrative.id"], name=op.f("fk_cluster_narrative_id_narrative")
         ),
@@ -146,7 +152,7 @@ def upgrade() -> None:
         sa.Column("vetted_at", sa.Date(), nullable=True),
         sa.Column("review_by", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["narrative_id"], ["narrative.id"], name=op.f("fk_snippet_narrative_id_narrative")
         ),
@@ -174,7 +180,7 @@ def upgrade() -> None:
         sa.Column("narrative_id", sa.Integer(), nullable=True),
         sa.Column("flag_score", sa.Float(), nullable=True),
         sa.Column("cluster_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"], ["article.id"], name=op.f("fk_claim_article_id_article")
         ),
@@ -206,11 +212,13 @@ def upgrade() -> None:
         sa.Column("decision_note", sa.Text(), nullable=True),
         sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
         sa.Column("decided_by", sa.String(length=200), nullable=True),
-        sa.Column("decided_at", store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.Column("assignee", sa.String(length=200), nullable=True),
-        sa.Column("lock_expires_at", store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "lock_expires_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("created_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cluster_id"], ["cluster.id"], name=op.f("fk_queue_item_cluster_id_cluster")
         ),

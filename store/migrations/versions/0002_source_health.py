@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.schema
+import claimwatch.store.schema
 
 revision = "0002"
 down_revision = "0001"
@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("http_statuses", sa.JSON(), nullable=False),
         sa.Column("bytes_read", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("created_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["run.id"], name=op.f("fk_source_run_run_id_run")),
         sa.ForeignKeyConstraint(
             ["source_id"], ["source.id"], name=op.f("fk_source_run_source_id_source")
@@ -47,7 +47,9 @@ def upgrade() -> None:
     with op.batch_alter_table("article", schema=None) as batch_op:
         batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
         batch_op.add_column(
-            sa.Column("updated_at", store.schema.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "updated_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True
+            )
         )
 
 

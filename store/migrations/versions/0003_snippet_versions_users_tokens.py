@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.schema
+import claimwatch.store.schema
 
 revision = "0003"
 down_revision = "0002"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("password_hash", sa.Text(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_account")),
         sa.UniqueConstraint("username", name=op.f("uq_user_account_username")),
     )
@@ -38,9 +38,11 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("prefix", sa.String(length=12), nullable=False),
-        sa.Column("created_at", store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", store.schema.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "last_used_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("revoked_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_api_token_user_id_user_account")
         ),
@@ -57,7 +59,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
-        sa.Column("at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["snippet_id"], ["snippet.id"], name=op.f("fk_snippet_version_snippet_id_snippet")
@@ -89,7 +91,7 @@ def _backfill_versions() -> None:
         sa.column("version", sa.Integer),
         sa.column("action", sa.String),
         sa.column("actor", sa.String),
-        sa.column("at", store.schema.UTCDateTime(timezone=True)),
+        sa.column("at", claimwatch.store.schema.UTCDateTime(timezone=True)),
         sa.column("state", sa.JSON),
     )
     rows = []
@@ -129,7 +131,7 @@ def _backfill_versions() -> None:
                 "version": row[9],
                 "action": "import",
                 "actor": "schema migration",
-                "at": store.schema.utcnow(),
+                "at": claimwatch.store.schema.utcnow(),
                 "state": state,
             }
         )

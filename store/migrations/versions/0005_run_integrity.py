@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.schema
+import claimwatch.store.schema
 
 revision = "0005"
 down_revision = "0004"
@@ -22,7 +22,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("claim", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("removed_at", store.schema.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "removed_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=True
+            )
         )
     with op.batch_alter_table("run", schema=None) as batch_op:
         batch_op.add_column(sa.Column("host", sa.String(length=255), nullable=True))

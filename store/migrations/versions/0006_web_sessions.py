@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.schema
+import claimwatch.store.schema
 
 revision = "0006"
 down_revision = "0005"
@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", store.schema.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", claimwatch.store.schema.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user_account.id"], name=op.f("fk_web_session_user_id_user_account")
         ),

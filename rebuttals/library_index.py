@@ -1,9 +1,9 @@
 """Retrieval for a claim: the library's narratives and snippets, ranked for one flagged claim.
 
 ``build_library_index`` embeds the library once per run: narrative phrasings and corrections for
-narrative matching (``pipeline.match``), and every snippet that is not retired (title and text,
+narrative matching (``claimwatch.pipeline.match``), and every snippet that is not retired (title and text,
 as E5 passages) for snippet retrieval. For a claim, snippets are ranked by hybrid retrieval
-(BM25 and embeddings, fused; ``pipeline.retrieve``), then ordered for the reviewer:
+(BM25 and embeddings, fused; ``claimwatch.pipeline.hybrid_search``), then ordered for the reviewer:
 
 1. snippets of the narrative the claim matched, then of the other candidate narratives, then the
    rest (only those that retrieval itself ranks among the best);
@@ -24,11 +24,11 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.embedder import Embedder
-from pipeline.centring import LanguageCentring
-from pipeline.match import NarrativeIndex, NarrativeText, SnippetText
-from pipeline.retrieve import HybridIndex
-from store.schema import Narrative, NarrativePhrasing, Snippet
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.pipeline.hybrid_search import HybridIndex
+from claimwatch.pipeline.match import NarrativeIndex, NarrativeText, SnippetText
+from claimwatch.store.schema import Narrative, NarrativePhrasing, Snippet
 
 TOP_UNRELATED = 3  # snippets of no candidate narrative: at most the retriever's top 3
 

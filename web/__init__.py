@@ -3,6 +3,6 @@ object. The HTTP API lives under ``/api/v1`` and answers only requests carrying 
 
 from __future__ import annotations
 
-from review.web.app import create_app
+from claimwatch.web.app import create_app
 
 __all__ = ["create_app"]

@@ -23,10 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import AuthError
+from claimwatch.review.auth import role_allows, user_for_token
 from claimwatch.settings import Settings
-from review.auth import role_allows, user_for_token
-from store.db import session_factory
-from store.schema import User
+from claimwatch.store.db import session_factory
+from claimwatch.store.schema import User
 
 log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="An API token (claimwatch users token).")

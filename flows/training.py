@@ -17,7 +17,7 @@ sentences and on the held-out decisions; the candidates become current only if
   with fewer of them than the current head does.
 
 Otherwise the current heads stay and the reasons are returned. Every head file is kept and every
-outcome is logged in the heads' history (``models.heads.record_event``); ``rollback`` makes an
+outcome is logged in the heads' history (``claimwatch.models.heads.record_event``); ``rollback`` makes an
 earlier pair current again.
 
 A run (``sentence_heads``) never trains on decisions: it uses the current heads, and trains on
@@ -43,12 +43,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import ModelError
-from claimwatch.settings import Settings
-from evaluation.metrics import binary_scores
-from evaluation.sentences import evaluate_sentences
-from models.cache import cached_embeddings
-from models.embedder import Embedder
-from models.heads import (
+from claimwatch.evaluation.metrics import binary_scores
+from claimwatch.evaluation.sentences import evaluate_sentences
+from claimwatch.models.cache import cached_embeddings
+from claimwatch.models.embedder import Embedder
+from claimwatch.models.heads import (
     Head,
     HeadsEvent,
     current_head,
@@ -58,21 +57,19 @@ from models.heads import (
     pair_id,
     read_history,
     record_event,
-    train_head,
     write_head,
 )
-from pipeline.classify import (
+from claimwatch.pipeline.classify import (
     SentenceHeads,
-    checkworthy_features,
-    feature_names,
     load_heads,
     seed_digest,
-    topic_features,
+    train_heads,
     training_set,
 )
-from pipeline.labelled import EVAL_FILE, LabelledSentence, read_labelled
-from pipeline.topic import TopicScorer
-from store.schema import Claim, Cluster, QueueItem
+from claimwatch.pipeline.labelled import EVAL_FILE, LabelledSentence, read_labelled
+from claimwatch.pipeline.topic import TopicScorer
+from claimwatch.settings import Settings
+from claimwatch.store.schema import Claim, Cluster, QueueItem
 
 HELD_OUT_PERCENT = 20  # share of decisions never trained on, by a hash of the claim text
 HEAD_NAMES = ("topic", "checkworthy")
@@ -194,29 +191,7 @@ def train_candidates(
     of examples."""
     examples, sources = training_set(decisions)
     vectors = _vectors_by_text(embedder, examples, {d.text for d in decisions}, cache_dir)
-    texts = [e.text for e in examples]
-    languages = [e.language for e in examples]
-    digest = seed_digest()
-    topic = train_head(
-        "topic",
-        feature_names("topic", vectors.shape[1], labels),
-        topic_features(vectors, labels.similarities(vectors)),
-        [e.topic for e in examples],
-        languages,
-        embedding_model=embedder.version,
-        sources=sources,
-        seed_digest=digest,
-    )
-    checkworthy = train_head(
-        "checkworthy",
-        feature_names("checkworthy", vectors.shape[1], labels),
-        checkworthy_features(texts, vectors),
-        [e.checkworthy for e in examples],
-        languages,
-        embedding_model=embedder.version,
-        sources=sources,
-        seed_digest=digest,
-    )
+    topic, checkworthy = train_heads(embedder.version, labels, examples, vectors, sources=sources)
     return topic, checkworthy, len(examples)
 
 

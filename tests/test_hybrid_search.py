@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import Embedder
-from pipeline.retrieve import HybridIndex, tokenize
+from claimwatch.models import Embedder
+from claimwatch.pipeline.hybrid_search import HybridIndex, tokenize
 
 DOCUMENTS = [
     "Vietnam and Japan agreed to expand student exchanges in 2025.",

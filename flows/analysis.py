@@ -25,23 +25,23 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.embedder import Embedder
-from pipeline.centring import LanguageCentring
-from pipeline.checkworthy import cues_of
-from pipeline.classify import SentenceHeads, prefilter
-from pipeline.cluster import ClusterIndex, Partition
-from pipeline.details import claim_details
-from pipeline.emerging_queue import EmergingCounts, EmergingRules, queue_emerging
-from pipeline.flag_model import FlagModel
-from pipeline.language import sentence_language, uncovered_language_reason
-from pipeline.match import Match, NarrativeIndex
-from pipeline.score import Flag, explanation, flag_score, novelty, priority
-from pipeline.segment import split_sentences
-from pipeline.vectors import bytes_to_vectors, vector_to_bytes
-from rebuttals.retrieval import LibraryIndex, build_library_index
-from review.queue import SuggestedSnippet, cluster_decided, upsert_item
-from store.db import session_scope
-from store.schema import Article, Claim, Cluster, QueueItem, Source, utcnow
+from claimwatch.flows.emerging_queue import EmergingCounts, EmergingRules, queue_emerging
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.centring import LanguageCentring
+from claimwatch.pipeline.checkworthy import cues_of, prefilter
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.pipeline.cluster import ClusterIndex, Partition
+from claimwatch.pipeline.details import claim_details
+from claimwatch.pipeline.flag_model import FlagModel
+from claimwatch.pipeline.language import sentence_language, uncovered_language_reason
+from claimwatch.pipeline.match import Match, NarrativeIndex
+from claimwatch.pipeline.score import Flag, explanation, flag_score, novelty, priority
+from claimwatch.pipeline.segment import split_sentences
+from claimwatch.pipeline.vectors import bytes_to_vectors, vector_to_bytes
+from claimwatch.rebuttals.library_index import LibraryIndex, build_library_index
+from claimwatch.review.queue import SuggestedSnippet, cluster_decided, upsert_item
+from claimwatch.store.db import session_scope
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, Source, utcnow
 
 CLUSTER_WINDOW_DAYS = 120
 COVERED_LANGUAGES = ("en", "fr", "vi")
@@ -371,7 +371,6 @@ def cluster_claims(
 
 @dataclass
 class FlagCounts:
-    clusters_checked: int = 0
     flagged: int = 0
     created: int = 0
     updated: int = 0
@@ -380,7 +379,6 @@ class FlagCounts:
 
     def add(self, other: FlagCounts) -> None:
         """Add another batch's counts to these."""
-        self.clusters_checked += other.clusters_checked
         self.flagged += other.flagged
         self.created += other.created
         self.updated += other.updated
@@ -541,7 +539,6 @@ def flag_clusters(
         )
     )
     for cluster in clusters:
-        counts.clusters_checked += 1
         outcome = _queue_cluster(
             session,
             cluster,

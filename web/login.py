@@ -1,6 +1,6 @@
 """Signing in and out. A failed sign-in says only that the name or password is wrong.
 
-Sign-ins go through ``review.web.throttle``: a username or client address with too many recent
+Sign-ins go through ``claimwatch.web.throttle``: a username or client address with too many recent
 failures is answered 429 with ``Retry-After`` (even with the right password) until its lock-out
 ends, and only a few password checks run at once (503 with ``Retry-After`` when none is free in
 time). Signing out ends the server-side session, so the old cookie signs nobody in.
@@ -15,11 +15,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from claimwatch.errors import AuthError
-from review.auth import authenticate
-from review.web.deps import AppSettings, DbSession
-from review.web.sessions import Csrf, sign_in, sign_out
-from review.web.templating import render
-from review.web.throttle import LoginThrottle, PasswordChecks, retry_after_header
+from claimwatch.review.auth import authenticate
+from claimwatch.web.deps import AppSettings, DbSession
+from claimwatch.web.sessions import Csrf, sign_in, sign_out
+from claimwatch.web.templating import render
+from claimwatch.web.throttle import LoginThrottle, PasswordChecks, retry_after_header
 
 router = APIRouter(include_in_schema=False)
 

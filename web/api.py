@@ -8,13 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from rebuttals.claimreview import claim_review, json_ld
-from rebuttals.draft import draft_rebuttal
-from rebuttals.editing import get_snippet, history
-from rebuttals.export import MEDIA_TYPES, STATUS_FILTERS, pull
-from rebuttals.versions import snippet_state, version_record
-from review.web.deps import AppSettings, DbSession, api_role
-from store.schema import User
+from claimwatch.rebuttals.claimreview import claim_review, json_ld
+from claimwatch.rebuttals.draft import draft_rebuttal
+from claimwatch.rebuttals.editing import get_snippet, history
+from claimwatch.rebuttals.export import MEDIA_TYPES, STATUS_FILTERS, pull
+from claimwatch.rebuttals.versions import snippet_state, version_record
+from claimwatch.resources import publisher
+from claimwatch.store.schema import User
+from claimwatch.web.deps import AppSettings, DbSession, api_role
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 Reader = Annotated[User, Depends(api_role("reviewer"))]
@@ -38,7 +39,7 @@ def pull_snippets(
         since = since.replace(tzinfo=dt.UTC)
     pulled = pull(
         session,
-        settings,
+        publisher(settings),
         narrative=narrative,
         language=lang,
         status=status,
@@ -86,5 +87,5 @@ def item_claimreview(
     _user: Reader,
     url: Annotated[str | None, Query(description="Where the fact-check is published.")] = None,
 ) -> Response:
-    review = claim_review(session, item_id, settings, url=url)
+    review = claim_review(session, item_id, publisher(settings), url=url)
     return Response(json_ld(review), media_type=MEDIA_TYPES["claimreview"])

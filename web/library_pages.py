@@ -1,6 +1,6 @@
 """The editors' pages: the snippet list, a snippet with its versions, the editor (create, edit,
 translate) and the state changes (vet, retire, reopen). Every change goes through
-``rebuttals.editing``, so it is validated, versioned and audited like any other."""
+``claimwatch.rebuttals.editing``, so it is validated, versioned and audited like any other."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from claimwatch.errors import LibraryError
-from rebuttals.editing import (
+from claimwatch.errors import LibraryError, UnknownSnippetError
+from claimwatch.rebuttals.editing import (
     create_snippet,
     edit_snippet,
     reopen_snippet,
@@ -21,12 +21,12 @@ from rebuttals.editing import (
     translate_snippet,
     vet_snippet,
 )
-from rebuttals.export import select_snippets
-from rebuttals.versions import snippet_state
-from review.web.deps import DbSession
-from review.web.sessions import Csrf, Editor, flash
-from review.web.templating import render
-from store.schema import Narrative, Snippet, User
+from claimwatch.rebuttals.export import select_snippets
+from claimwatch.rebuttals.versions import snippet_state
+from claimwatch.store.schema import Narrative, Snippet, User
+from claimwatch.web.deps import DbSession
+from claimwatch.web.sessions import Csrf, Editor, flash
+from claimwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 SOURCE_FIELDS = ("url", "publisher", "title", "published", "quote")
@@ -58,8 +58,6 @@ def format_sources(sources: list[dict[str, Any]]) -> str:
 def _snippet(session: DbSession, snippet_id: int) -> Snippet:
     snippet = session.get(Snippet, snippet_id)
     if snippet is None:
-        from claimwatch.errors import UnknownSnippetError
-
         raise UnknownSnippetError(f"no snippet #{snippet_id}")
     return snippet
 

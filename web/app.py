@@ -23,17 +23,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from claimwatch import __version__
 from claimwatch.errors import AuthError, ClaimwatchError, NotFoundError
+from claimwatch.resources import open_database
+from claimwatch.review.auth import user_for_token
 from claimwatch.settings import Settings, load_settings
-from review.auth import user_for_token
-from review.web import api, library_pages, login, pages
-from review.web.deps import DbSession, bearer
-from review.web.security import HEADERS, SecurityHeaders, check_origin
-from review.web.sessions import LoginRequired, page_user
-from review.web.templating import render
-from review.web.throttle import BackOff, LoginThrottle, PasswordChecks
-from store.db import engine_for
-from store.migrate import upgrade
-from store.schema import User
+from claimwatch.store.migrate import upgrade
+from claimwatch.store.schema import User
+from claimwatch.web import api, library_pages, login, pages
+from claimwatch.web.deps import DbSession, bearer
+from claimwatch.web.security import HEADERS, SecurityHeaders, check_origin
+from claimwatch.web.sessions import LoginRequired, page_user
+from claimwatch.web.templating import render
+from claimwatch.web.throttle import BackOff, LoginThrottle, PasswordChecks
 
 STATIC = Path(__file__).with_name("static")
 
@@ -110,7 +110,7 @@ def _handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
-    engine = engine_for(settings.resolved_database_url)
+    engine = open_database(settings)
     upgrade(engine)
     app = FastAPI(
         title="claimwatch",

@@ -11,7 +11,7 @@ library as it is now:
 - ``needs_expert`` and ``duplicate_of`` decisions, and promoted items (the new narrative's
   phrasings are their own claims), are not used.
 
-The share of decisions the heads hold out (``pipeline.training.is_held_out``) is held out here
+The share of decisions the heads hold out (``claimwatch.flows.training.is_held_out``) is held out here
 too. The candidate is fitted on the bundled retrieval set's dev split and the decisions not held
 out; the current model and the candidate are evaluated on the bundled test split and on the
 held-out decisions. The candidate becomes current only if
@@ -37,8 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import ModelError
-from claimwatch.settings import Settings
-from evaluation.retrieval import (
+from claimwatch.evaluation.retrieval import (
     MatchedCases,
     RetrievalCase,
     evaluate_matched,
@@ -47,9 +46,10 @@ from evaluation.retrieval import (
     match_cases,
     read_retrieval_set,
 )
-from models.embedder import Embedder
-from pipeline.centring import language_centring
-from pipeline.flag_model import (
+from claimwatch.flows.training import GateResult, is_held_out
+from claimwatch.models.embedder import Embedder
+from claimwatch.pipeline.centring import language_centring
+from claimwatch.pipeline.flag_model import (
     FlagModel,
     current_flag_version,
     load_flag_model,
@@ -57,9 +57,9 @@ from pipeline.flag_model import (
     model_by_version,
     write_model,
 )
-from pipeline.training import GateResult, is_held_out
-from rebuttals.retrieval import build_library_index
-from store.schema import Cluster, QueueItem
+from claimwatch.rebuttals.library_index import build_library_index
+from claimwatch.settings import Settings
+from claimwatch.store.schema import Cluster, QueueItem
 
 HISTORY_FILE = "history.jsonl"
 REJECTING = frozenset({"accurate", "out_of_scope"})

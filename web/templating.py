@@ -11,8 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from review.web.sessions import csrf_token, take_flashes
-from store.schema import User
+from claimwatch.store.schema import User
+from claimwatch.web.sessions import csrf_token, take_flashes
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 TEMPLATES.env.autoescape = True  # every template, whatever its name

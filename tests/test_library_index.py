@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from claimwatch.cli import app
-from models import Embedder
-from rebuttals.editing import get_snippet, retire_snippet
-from rebuttals.library import load_seed
-from rebuttals.retrieval import build_library_index
+from claimwatch.models import Embedder
+from claimwatch.rebuttals.editing import get_snippet, retire_snippet
+from claimwatch.rebuttals.library import load_seed
+from claimwatch.rebuttals.library_index import build_library_index
 from tests.test_cli import run_cli
 
 
@@ -42,7 +42,7 @@ def test_references_are_vetted_same_language_first(session: Session, embedder: E
 
 
 def get_snippet_key(session: Session, snippet_id: int) -> str:
-    from store.schema import Snippet
+    from claimwatch.store.schema import Snippet
 
     return session.get_one(Snippet, snippet_id).key
 

@@ -1,7 +1,7 @@
 """Signed-in pages: who the session belongs to, roles, CSRF tokens and one-time messages.
 
 The cookie is Starlette's signed session (itsdangerous), holding the id of a server-side web
-session (``review.auth.start_session``), a CSRF token and flash messages. The server decides
+session (``claimwatch.review.auth.start_session``), a CSRF token and flash messages. The server decides
 whether the id still signs someone in: signing out, a new password or a deactivated user ends it,
 so a replayed cookie is worth nothing. Every page needs a signed-in user (``page_user``; a visitor
 is sent to the login page); every form post needs the session's CSRF token, as the ``csrf_token``
@@ -20,9 +20,9 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from review.auth import end_session, role_allows, session_user, start_session
-from review.web.deps import FLASHES, DbSession
-from store.schema import User
+from claimwatch.review.auth import end_session, role_allows, session_user, start_session
+from claimwatch.store.schema import User
+from claimwatch.web.deps import FLASHES, DbSession
 
 SESSION_ID = "sid"  # the cookie's key for the server-side session id
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimwatch.errors import ClaimwatchError, LibraryError, QueueError
-from rebuttals.draft import draft_rebuttal
-from review.assign import assign, next_item, release
-from review.promote import default_phrasings, promote, undo_promote
-from review.queue import (
+from claimwatch.rebuttals.draft import draft_rebuttal
+from claimwatch.review.assign import assign, next_item, release
+from claimwatch.review.promote import default_phrasings, promote, undo_promote
+from claimwatch.review.queue import (
     DECISIONS,
     LANES,
     STATUSES,
@@ -29,10 +29,10 @@ from review.queue import (
     status_counts,
     undo_last_decision,
 )
-from review.web.deps import AppSettings, DbSession
-from review.web.sessions import Csrf, Editor, Reviewer, flash
-from review.web.templating import render
-from store.schema import AuditEvent, Narrative, QueueItem, Snippet, Source
+from claimwatch.store.schema import AuditEvent, Narrative, QueueItem, Snippet, Source
+from claimwatch.web.deps import AppSettings, DbSession
+from claimwatch.web.sessions import Csrf, Editor, Reviewer, flash
+from claimwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

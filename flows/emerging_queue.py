@@ -2,7 +2,7 @@
 
 After the night's articles are analysed, every cluster seen in the last ``WINDOW`` that repeats
 no narrative, is carried by enough outlets, and is not a correction of one is scored
-(``pipeline.emerging``). Those above the threshold are ranked by priority; the night adds at most
+(``claimwatch.pipeline.emerging``). Those above the threshold are ranked by priority; the night adds at most
 ``per_night`` new emerging items (counting those created in the last 24 hours, so a run that
 resumes a killed one shares its night's cap), the rest are counted as "below the line". A
 cluster all of whose reports sit in articles already queued for a better claim (another sentence
@@ -19,16 +19,16 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline.checkworthy import cues_of
-from pipeline.classify import SentenceHeads
-from pipeline.emerging import EmergingScore, closest_narratives, emerging_explanation
-from pipeline.emerging import emerging_score as score_of
-from pipeline.match import Match
-from pipeline.score import novelty, priority
-from pipeline.vectors import bytes_to_vectors
-from rebuttals.retrieval import LibraryIndex
-from review.queue import SuggestedSnippet, cluster_decided, upsert_item
-from store.schema import Article, Claim, Cluster, QueueItem, utcnow
+from claimwatch.pipeline.checkworthy import cues_of
+from claimwatch.pipeline.classify import SentenceHeads
+from claimwatch.pipeline.emerging import EmergingScore, closest_narratives, emerging_explanation
+from claimwatch.pipeline.emerging import emerging_score as score_of
+from claimwatch.pipeline.match import Match
+from claimwatch.pipeline.score import novelty, priority
+from claimwatch.pipeline.vectors import bytes_to_vectors
+from claimwatch.rebuttals.library_index import LibraryIndex
+from claimwatch.review.queue import SuggestedSnippet, cluster_decided, upsert_item
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, utcnow
 
 WINDOW = dt.timedelta(days=7)
 NIGHT = dt.timedelta(hours=24)
