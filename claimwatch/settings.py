@@ -164,13 +164,15 @@ class Settings(BaseSettings):
     publisher_url: str = Field(
         default="http://127.0.0.1:8000",
         pattern=r"^https?://",
-        description="The organisation's web address (ClaimReview author.url).",
+        description="The organisation's web address (ClaimReview author.url). A ClaimReview is "
+        "refused while it is a loopback or private address.",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         pattern=r"^https?://",
         description="Base address of the web app; a ClaimReview's url is <public_url>/items/<id> "
-        "unless the editor gives the published article's address.",
+        "unless the editor gives the published article's address. A ClaimReview is refused "
+        "while that would be a loopback or private address.",
     )
 
     # The web app.

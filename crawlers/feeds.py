@@ -27,6 +27,7 @@ from claimwatch.errors import PermanentFetchError, TransientFetchError
 
 DEFAULT_FETCH_DEADLINE_S = 60.0
 HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+TITLE_CHARS = 200  # the longest outlet name kept (source.title)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class FeedResult:
     last_modified: str | None = None
     problem: str | None = None
     bytes_read: int = 0
+    title: str | None = None  # the feed's own title: the outlet's name unless configured
 
     @property
     def not_modified(self) -> bool:
@@ -78,7 +80,8 @@ def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) 
         problem = None
     if not parsed.entries and (problem or not parsed.get("version")):
         raise PermanentFetchError(url, f"not a readable feed: {problem or 'no feed found'}")
-    result = FeedResult(url=url, status=200, bytes_read=len(content))
+    title = " ".join(str(parsed.feed.get("title") or "").split())[:TITLE_CHARS] or None
+    result = FeedResult(url=url, status=200, bytes_read=len(content), title=title)
     if problem:
         result.problem = f"malformed feed, read what could be read: {problem}"
     seen: set[str] = set()

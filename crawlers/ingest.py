@@ -49,6 +49,7 @@ def sync_sources(session: Session, configs: list[SourceConfig]) -> dict[str, Sou
             session.add(row)
         if row.url != config.url:
             row.etag = row.last_modified = None  # a different feed: forget the old validators
+        row.title = config.title or row.title  # else the feed's own title, once read
         row.kind, row.url, row.language, row.country = (
             config.kind,
             config.url,
@@ -125,6 +126,7 @@ def read_feeds(
             )
             continue
         record_success(source, result.status)
+        source.title = source.title or result.title
         health = counts.health[source.name] = SourceHealth(
             http_statuses=Counter({str(result.status): 1}),
             bytes_read=result.bytes_read,

@@ -51,6 +51,7 @@ class SourceConfig(BaseModel):
 
     name: Slug
     kind: Literal["feed", "site", "sitemap"]
+    title: str | None = Field(default=None, min_length=1, max_length=200)
     url: str
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")

@@ -38,6 +38,12 @@ class RunReport:
     failing_sources: list[dict[str, Any]] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)  # what this run picked up from killed ones
 
+    @property
+    def every_source_failed(self) -> bool:
+        """Sources were configured and not one of them could be read this run."""
+        sources = self.counts.get("sources", 0)
+        return sources > 0 and len(self.failing_sources) >= sources
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

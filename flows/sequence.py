@@ -180,6 +180,8 @@ def _run_steps(
     )
     report.failing_sources = failing
     report.resumed = start.notes()
+    if report.every_source_failed:
+        report.problems.insert(0, "every source failed this run: nothing new could be read")
     return report
 
 

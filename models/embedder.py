@@ -83,6 +83,22 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+def device_problem(device: str) -> str | None:
+    """Why this install cannot embed on ``device`` (a GPU torch cannot see), or ``None``."""
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError):
+        return "not a torch device (cpu, cuda, cuda:0…)"
+    if kind == "cuda" and not torch.cuda.is_available():
+        build = "a CPU-only build" if torch.version.cuda is None else "no GPU it can use"
+        return f"this install's torch {torch.__version__} is {build}; use cpu"
+    if kind not in ("cpu", "cuda"):
+        return f"{kind} is not supported; use cpu or cuda"
+    return None
+
+
 def _load(path: os.PathLike[str], device: str, threads: int | None) -> SentenceTransformer:
     return _load_cached(str(path), device, threads)
 

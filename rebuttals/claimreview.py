@@ -4,9 +4,15 @@ fact-check.
 Only items decided ``misleading`` or ``accurate`` have a verdict to publish. The claim is the
 one the item was flagged for; ``itemReviewed`` is a ``Claim`` with every article that carried it
 as an ``appearance`` (its outlet as publisher) and the earliest as ``firstAppearance``. The
-author is the desk (an organisation from the settings), never a person, and no author of the
-claim is named: claimwatch tracks what was published, not who wrote it. The review body and
-citations come from the snippets the reviewer chose (the draft rebuttal's), when there are any.
+claim's author (the claimant) is the outlet that carried it first and its date that first
+appearance's; outlets are named as people know them (a source's title), never a person:
+claimwatch tracks what was published, not who wrote it. The review's author is the desk.
+
+Right by construction: the review body and citations come only from snippets a reviewer chose
+on the item, and only those that can be cited today (vetted, not past their review-by date; a
+snippet retired after the decision drops out). An ``accurate`` verdict never carries a rebuttal.
+A review whose ``url`` or author address is still a loopback or private default is refused,
+naming the setting (``allow_local`` lets tests through).
 
 ClaimReview is meant to be pasted into a page inside ``<script type="application/ld+json">``, and
 its text is crawled, so ``json_ld`` (the only way claimwatch writes it: API, CLI, pulls) escapes
@@ -18,6 +24,7 @@ must be an http(s) address; anything else (``javascript:``, ``data:``…) is ref
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +33,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from claimwatch.errors import LibraryError
-from claimwatch.rebuttals.draft import chosen_snippets, claim_of
+from claimwatch.errors import ConfigError, LibraryError
+from claimwatch.rebuttals.draft import citable_versions, claim_of
 from claimwatch.review.queue import get_item
 from claimwatch.store.schema import Claim, Cluster, Narrative, QueueItem
 
@@ -84,7 +91,7 @@ def _appearance(claim: Claim) -> dict[str, Any]:
         "url": article.url,
         "datePublished": published.date().isoformat(),
         "inLanguage": claim.language or article.language,
-        "publisher": {"@type": "Organization", "name": article.source.name},
+        "publisher": {"@type": "Organization", "name": article.source.outlet},
     }
     if article.title:
         work["headline"] = article.title
@@ -108,11 +115,69 @@ class Publisher:
     public_url: str
 
 
+def is_local_address(url: str) -> bool:
+    """A loopback, private or link-local host (``localhost``, ``127.0.0.1``, ``10.…``, ``::1``):
+    nobody outside this machine or network can open it."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def _public_addresses(review_url: str, publisher: Publisher) -> None:
+    if is_local_address(review_url):
+        raise ConfigError(
+            f"the ClaimReview's url would be {review_url}, a local address: set "
+            "CLAIMWATCH_PUBLIC_URL to the web app's public address, or give the published "
+            "fact-check's address (--url)"
+        )
+    if is_local_address(publisher.url):
+        raise ConfigError(
+            f"the ClaimReview's author.url would be {publisher.url}, a local address: set "
+            "CLAIMWATCH_PUBLISHER_URL to the desk's public site"
+        )
+
+
+def _rebuttal(item: QueueItem, language: str | None) -> dict[str, Any]:
+    """reviewBody and citation from the chosen snippets that can be cited today (none for an
+    accurate verdict)."""
+    if item.decision != "misleading":
+        return {}
+    chosen = [s.snippet for s in item.suggestions if s.chosen]
+    snippets = citable_versions(chosen, language)
+    if not snippets:
+        return {}
+    cited = {source.url: source for snippet in snippets for source in snippet.sources}
+    return {
+        "reviewBody": " ".join(s.text for s in snippets),
+        "citation": [
+            {
+                "@type": "CreativeWork",
+                "url": source.url,
+                "name": source.title,
+                "publisher": {"@type": "Organization", "name": source.publisher},
+                **({"datePublished": source.published.isoformat()} if source.published else {}),
+            }
+            for source in cited.values()
+        ],
+    }
+
+
 def claim_review(
-    session: Session, item_id: int, publisher: Publisher, *, url: str | None = None
+    session: Session,
+    item_id: int,
+    publisher: Publisher,
+    *,
+    url: str | None = None,
+    allow_local: bool = False,
 ) -> dict[str, Any]:
     """The ClaimReview of decided item ``item_id``; ``url`` is where the fact-check is published
-    (default: the item's page in the web app); it must be an http(s) address."""
+    (default: the item's page in the web app); it must be an http(s) address, and a public one
+    unless ``allow_local``."""
     if url is not None and not is_web_address(url):
         raise LibraryError(f"the ClaimReview's url must be an http(s) address, not {url!r}")
     item = get_item(session, item_id)
@@ -125,11 +190,15 @@ def claim_review(
     claim = claim_of(item)
     value, verdict = RATINGS[item.decision]
     appearances = _appearances(item)
+    review_url = url or f"{publisher.public_url.rstrip('/')}/items/{item.id}"
+    if not allow_local:
+        _public_addresses(review_url, publisher)
     organisation = {"@type": "Organization", "name": publisher.name, "url": publisher.url}
+    first = appearances[0]
     review: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": url or f"{publisher.public_url.rstrip('/')}/items/{item.id}",
+        "url": review_url,
         "claimReviewed": claim.text,
         "inLanguage": claim.language,
         "datePublished": item.decided_at.date().isoformat(),
@@ -141,32 +210,19 @@ def claim_review(
             "bestRating": 5,
             "worstRating": 1,
             "alternateName": verdict,
+            "name": verdict,
         },
         "itemReviewed": {
             "@type": "Claim",
             "text": claim.text,
             "inLanguage": claim.language,
+            "author": first["publisher"],
+            "datePublished": first["datePublished"],
             "appearance": appearances,
-            "firstAppearance": appearances[0],
+            "firstAppearance": first,
         },
+        **_rebuttal(item, claim.language),
     }
-    try:
-        snippets = chosen_snippets(item, claim.language)
-    except LibraryError:
-        snippets = []  # an accurate claim may need no rebuttal snippet
-    if snippets:
-        review["reviewBody"] = " ".join(s.text for s in snippets)
-        cited = {source.url: source for snippet in snippets for source in snippet.sources}
-        review["citation"] = [
-            {
-                "@type": "CreativeWork",
-                "url": source.url,
-                "name": source.title,
-                "publisher": {"@type": "Organization", "name": source.publisher},
-                **({"datePublished": source.published.isoformat()} if source.published else {}),
-            }
-            for source in cited.values()
-        ]
     check_urls(review)
     return review
 

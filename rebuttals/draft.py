@@ -73,12 +73,19 @@ def claim_of(item: QueueItem) -> Claim:
     return next((c for c in claims if c.text == text), claims[0])
 
 
+def is_citable(snippet: Snippet, day: dt.date | None = None) -> bool:
+    """Vetted and not past its review-by date: only such a snippet is cited or served as
+    vetted (a retired one never; an overdue one waits for an editor to vet it again)."""
+    day = day or dt.date.today()
+    return snippet.status == "vetted" and (snippet.review_by is None or snippet.review_by > day)
+
+
 def in_language(snippet: Snippet, language: str | None) -> Snippet:
     """The vetted version of ``snippet`` in ``language`` (itself, its original or a sibling
     translation), else ``snippet``."""
     root = snippet.translation_of or snippet
     family = [root, *root.translations]
-    return next((s for s in family if s.language == language and s.status == "vetted"), snippet)
+    return next((s for s in family if s.language == language and is_citable(s)), snippet)
 
 
 def chosen_snippets(item: QueueItem, language: str | None) -> list[Snippet]:
@@ -87,7 +94,7 @@ def chosen_snippets(item: QueueItem, language: str | None) -> list[Snippet]:
     which rebut another claim): a draft uses them only once a reviewer chose them."""
     chosen = [s.snippet for s in item.suggestions if s.chosen]
     if not chosen and item.lane == "repeat":
-        vetted = [s.snippet for s in item.suggestions if s.snippet.status == "vetted"]
+        vetted = [s.snippet for s in item.suggestions if is_citable(s.snippet)]
         chosen = vetted[:DEFAULT_SNIPPETS]
     if not chosen and item.lane == "emerging":
         raise LibraryError(
@@ -95,10 +102,23 @@ def chosen_snippets(item: QueueItem, language: str | None) -> list[Snippet]:
         )
     if not chosen:
         raise LibraryError(f"queue item {item.id} has no vetted snippet to draft from")
+    picked = citable_versions(chosen, language)
+    if not picked:
+        keys = ", ".join(s.key for s in chosen)
+        raise LibraryError(
+            f"queue item {item.id}: its snippets ({keys}) are retired or past their review "
+            "date; vet them again or choose others"
+        )
+    return picked
+
+
+def citable_versions(snippets: list[Snippet], language: str | None) -> list[Snippet]:
+    """Each snippet in ``language`` where a vetted translation exists, once, leaving out any
+    that cannot be cited now (retired, draft, past its review date)."""
     picked: list[Snippet] = []
-    for snippet in chosen:
+    for snippet in snippets:
         version = in_language(snippet, language)
-        if version not in picked:
+        if version not in picked and is_citable(version):
             picked.append(version)
     return picked
 

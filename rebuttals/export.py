@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from claimwatch.errors import LibraryError
@@ -27,7 +27,9 @@ def select_snippets(
     status: str | None = "vetted",
     updated_since: dt.datetime | None = None,
 ) -> list[Snippet]:
-    """Snippets filtered by narrative slug, language, status (None: any) and update time."""
+    """Snippets filtered by narrative slug, language, status (None: any) and update time.
+    ``vetted`` is what may be cited today: vetted and not past its review-by date; ``overdue``
+    is vetted but past that date (waiting for an editor to vet it again)."""
     query = (
         select(Snippet)
         .options(selectinload(Snippet.sources), selectinload(Snippet.narrative))
@@ -39,7 +41,13 @@ def select_snippets(
         )
     if language:
         query = query.where(Snippet.language == language)
-    if status:
+    today = dt.date.today()
+    current = or_(Snippet.review_by.is_(None), Snippet.review_by > today)
+    if status == "vetted":
+        query = query.where(Snippet.status == "vetted", current)
+    elif status == "overdue":
+        query = query.where(Snippet.status == "vetted", ~current)
+    elif status:
         query = query.where(Snippet.status == status)
     if updated_since:
         query = query.where(Snippet.updated_at >= updated_since)
@@ -98,7 +106,7 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "claimreview": "application/ld+json",
 }
-STATUS_FILTERS = ("vetted", "draft", "retired", "any")
+STATUS_FILTERS = ("vetted", "overdue", "draft", "retired", "any")
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ def pull(
     status: str = "vetted",
     updated_since: dt.datetime | None = None,
     format: str = "json",
+    allow_local: bool = False,
 ) -> Pulled:
     """What an editor asked for, in one of ``MEDIA_TYPES``'s formats. ``claimreview`` gives the
     ClaimReviews of items decided misleading or accurate (filtered by the item's narrative, a
@@ -129,7 +138,9 @@ def pull(
         items = reviewable_items(
             session, narrative=narrative, language=language, decided_since=updated_since
         )
-        reviews = [claim_review(session, item, publisher) for item in items]
+        reviews = [
+            claim_review(session, item, publisher, allow_local=allow_local) for item in items
+        ]
         text = json_ld(reviews, indent=2) + "\n"
         return Pulled(text, MEDIA_TYPES[format], len(reviews))
     snippets = select_snippets(

@@ -129,6 +129,12 @@ def parse_library(data: Any) -> LibraryDocument:
     """Validate a library document row by row; the error names every bad row."""
     if not isinstance(data, dict):
         raise LibraryError("a library document is a JSON object with 'narratives' and 'snippets'")
+    unknown = sorted(set(data) - {"format", "narratives", "snippets"})
+    if unknown or not {"narratives", "snippets"} & set(data):
+        raise LibraryError(
+            "not a library document: expected a JSON object with 'narratives' and/or 'snippets'"
+            + (f" (unknown keys: {', '.join(map(repr, unknown))})" if unknown else "")
+        )
     problems: list[str] = []
     narratives = _parse_rows("narrative", data.get("narratives", []), NarrativeIn, problems)
     snippets = _parse_rows("snippet", data.get("snippets", []), SnippetIn, problems)

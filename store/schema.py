@@ -79,6 +79,7 @@ class Source(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str | None] = mapped_column(String(200))  # the outlet's name, for people
     kind: Mapped[str] = mapped_column(String(20))
     url: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(10))
@@ -91,6 +92,11 @@ class Source(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def outlet(self) -> str:
+        """The outlet's name as people know it: its title, else the configured slug."""
+        return self.title or self.name
 
 
 class SourceRun(Base):

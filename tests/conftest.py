@@ -50,6 +50,17 @@ def settings(data_dir: Path) -> Settings:
     return load_settings()
 
 
+DESK = "https://desk.example"
+
+
+@pytest.fixture
+def public_desk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk whose web app and site have public addresses (the defaults are loopback, which a
+    ClaimReview refuses)."""
+    monkeypatch.setenv("CLAIMWATCH_PUBLIC_URL", DESK)
+    monkeypatch.setenv("CLAIMWATCH_PUBLISHER_URL", DESK)
+
+
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
     engine = make_engine(settings.resolved_database_url)

@@ -75,6 +75,7 @@ def test_pull_filters_and_formats(client: TestClient, token: str) -> None:
     assert bad.status_code == 400 and "format must be one of" in bad.json()["detail"]
 
 
+@pytest.mark.usefixtures("public_desk")
 def test_snippet_history_draft_and_claimreview(
     client: TestClient, token: str, session: Session
 ) -> None:

@@ -17,7 +17,7 @@ from claimwatch.demo.server import RunningServer
 from claimwatch.flows.report import RunReport
 from claimwatch.settings import load_settings
 from claimwatch.store.db import make_engine, session_scope
-from claimwatch.store.schema import Article, Claim, Cluster, QueueItem
+from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, Source
 
 MISLEADING = {
     "military-alliance": {
@@ -107,6 +107,16 @@ def test_first_run_reads_every_demo_source(
     assert counts["articles_new"] == 27  # 26 stories and Pacific Wire's about page
     assert counts["pages_refused"] == 1  # the draft robots.txt disallows
     assert two_runs[0]["status"] == "completed"
+
+
+def test_outlets_are_named_by_their_feed_or_their_configured_title(db: Session) -> None:
+    titles = {name: title for name, title in db.execute(select(Source.name, Source.title))}
+    assert titles == {
+        "hanoi-ledger": "The Hanoi Ledger",  # the feed's own <title>
+        "courrier-mekong": "Le Courrier du Mékong",
+        "tin-quoc-te": "Tin Quốc Tế",
+        "pacific-wire": "Pacific Wire",  # a site: its title from sources.toml
+    }
 
 
 def test_misleading_claims_are_queued_one_item_per_narrative_and_the_new_one_as_emerging(

@@ -14,8 +14,9 @@ claimwatch db upgrade|current        schema migrations
 
 The command modules import the packages a command needs (torch, Scrapy, Prefect, the web app)
 inside that command, not at the top of the module, so that ``claimwatch --help`` and the small
-commands start without loading them. That is the only reason for an import inside a function
-anywhere in the package; the layer contract (``lint-imports``) checks these imports too.
+commands start without loading them. Outside the command line no claimwatch module is imported
+inside a function (only heavy third-party libraries such as torch and scikit-learn are, where
+first used); the layer contract (``lint-imports``) checks the commands' imports too.
 """
 
 from __future__ import annotations

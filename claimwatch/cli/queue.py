@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from claimwatch.cli.options import AllowLocalUrl
 from claimwatch.cli.render import queue_item, queue_table
 from claimwatch.resources import publisher, ready_database
 from claimwatch.review.queue import (
@@ -167,6 +168,7 @@ def claimreview_command(
     url: Annotated[
         str | None, typer.Option(help="Where the fact-check is published (default: its page).")
     ] = None,
+    allow_local_url: AllowLocalUrl = False,
 ) -> None:
     """The item's ClaimReview (schema.org JSON-LD), to publish with the fact-check."""
     from claimwatch.rebuttals.claimreview import claim_review, json_ld
@@ -174,7 +176,9 @@ def claimreview_command(
 
     settings = load_settings()
     with session_scope(ready_database(settings)) as session:
-        review = claim_review(session, item_id, publisher(settings), url=url)
+        review = claim_review(
+            session, item_id, publisher(settings), url=url, allow_local=allow_local_url
+        )
     typer.echo(json_ld(review, indent=2))
 
 

@@ -25,6 +25,7 @@ def _run_flow(
     *,
     prefect: bool = True,
 ) -> None:
+    """Run the nightly flow and print its report; every source failing is an error (exit 1)."""
     from claimwatch.cli.render import print_report
     from claimwatch.flows.progress import reporting_to
     from claimwatch.flows.report import RunReport
@@ -43,6 +44,20 @@ def _run_flow(
             settings = load_settings(**overrides)
             report = run_nightly(settings, demo_base, tuple(sources or ()))
     print_report(console, report)
+    if report.every_source_failed:
+        raise ConfigError(
+            f"every source failed this run ({len(report.failing_sources)} of "
+            f"{report.counts['sources']}): see each one's last error above "
+            "(`claimwatch sources list`)"
+        )
+
+
+def _ready(overrides: dict[str, Any]) -> None:
+    """Settings, data directory and database checked before Prefect or the crawl start, so a
+    wrong one is one clear line."""
+    from claimwatch.resources import ready_database
+
+    ready_database(load_settings(**overrides))
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -80,17 +95,30 @@ def demo(
         shutil.rmtree(demo_dir, ignore_errors=True)
     if not _port_free("127.0.0.1", port):
         raise ConfigError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
-    overrides = {"data_dir": demo_dir, "allow_private_hosts": True, "download_delay_s": 0.0}
+    # Its own database under demo_dir, whatever CLAIMWATCH_DATABASE_URL says.
+    overrides = {
+        "data_dir": demo_dir,
+        "database_url": None,
+        "allow_private_hosts": True,
+        "download_delay_s": 0.0,
+    }
+    _ready(overrides)
     console.print(f"Demo data directory: {demo_dir}")
     with serve_directory(corpus_root(), port=port) as server:
         console.print(f"Serving the demo corpus at {server.base_url}")
         _run_flow(server.base_url, None, overrides)
+    # An empty CLAIMWATCH_DATABASE_URL means the data directory's own database.
+    cli = (
+        "CLAIMWATCH_DATABASE_URL= claimwatch"
+        if os.environ.get("CLAIMWATCH_DATABASE_URL")
+        else "claimwatch"
+    )
     console.print(
         "\nNext: triage the queue with\n"
-        f"  claimwatch --data-dir {demo_dir} queue list\n"
-        f"  claimwatch --data-dir {demo_dir} queue show ITEM\n"
-        f"  claimwatch --data-dir {demo_dir} queue decide ITEM misleading --snippet SNIPPET\n"
-        f"  claimwatch --data-dir {demo_dir} snippets pull --format md",
+        f"  {cli} --data-dir {demo_dir} queue list\n"
+        f"  {cli} --data-dir {demo_dir} queue show ITEM\n"
+        f"  {cli} --data-dir {demo_dir} queue decide ITEM misleading --snippet SNIPPET\n"
+        f"  {cli} --data-dir {demo_dir} snippets pull --format md",
         markup=False,
     )
 
@@ -111,8 +139,10 @@ def run(
     """One nightly run over the enabled sources of the sources file.
 
     Only one run works on a database at a time; a second one stops at once. A run that was
-    killed is closed as interrupted by the next one, which finishes its work.
+    killed is closed as interrupted by the next one, which finishes its work. Exits 1 when
+    every source failed.
     """
+    _ready({})
     _run_flow(None, source, {}, prefect=not no_prefect)
 
 
@@ -138,12 +168,20 @@ def schedule(
     settings = load_settings()
     configure_prefect()
     from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
 
     from claimwatch.flows.deploy import nightly_deployment
 
-    deployment = nightly_deployment(
-        name, cron or settings.schedule_cron, timezone or settings.schedule_timezone
-    )
+    try:
+        deployment = nightly_deployment(
+            name, cron or settings.schedule_cron, timezone or settings.schedule_timezone
+        )
+    except ValueError as exc:  # pydantic's ValidationError included
+        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise ConfigError(
+            f"the schedule cannot be used: {reason} (--cron / CLAIMWATCH_SCHEDULE_CRON, "
+            "--timezone / CLAIMWATCH_SCHEDULE_TIMEZONE)"
+        ) from None
     crons = [s.schedule for s in deployment.schedules or [] if isinstance(s.schedule, CronSchedule)]
     schedule_text = ", ".join(f"{c.cron} ({c.timezone})" for c in crons)
     console.print(

@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from claimwatch.cli.options import AllowLocalUrl
+from claimwatch.cli.output import write_output
 from claimwatch.cli.render import plain
 from claimwatch.errors import ConfigError
 from claimwatch.rebuttals.editing import (
@@ -63,6 +65,7 @@ def pull_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
+    allow_local_url: AllowLocalUrl = False,
 ) -> None:
     """Export snippets (vetted by default) as JSON or CSV (both importable again) or Markdown,
     or the ClaimReviews of items decided misleading or accurate."""
@@ -80,9 +83,10 @@ def pull_command(
             status=status,
             updated_since=updated_since,
             format=format,
+            allow_local=allow_local_url,
         )
     if output:
-        output.write_text(pulled.text, encoding="utf-8")
+        write_output(output, pulled.text)
         console.print(f"Wrote {pulled.count} records to {output}", markup=False)
     else:
         typer.echo(pulled.text, nl=False)

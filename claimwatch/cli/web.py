@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from claimwatch.cli.output import write_output
 from claimwatch.settings import load_settings
 
 
@@ -21,7 +22,7 @@ def serve(
     from claimwatch.web import create_app
 
     app = create_app(load_settings())
-    typer.echo(f"claimwatch on http://{host}:{port} (API docs: /docs)")
+    typer.echo(f"claimwatch on http://{host}:{port} (API schema: /openapi.json)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -41,6 +42,6 @@ def openapi(
         app.state.engine.dispose()
     text = json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         typer.echo(text, nl=False)
