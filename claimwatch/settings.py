@@ -288,6 +288,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'claimwatch.db').resolve()}"
 
     @cached_property
+    def resolved_archive_dir(self) -> Path:
+        """The evidence archive: WARC files of every fetched article page."""
+        return (self.data_dir / "archive").resolve()
+
+    @cached_property
     def resolved_models_dir(self) -> Path:
         return (self.models_dir or self.data_dir / "models").resolve()
 

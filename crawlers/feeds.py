@@ -1,4 +1,5 @@
-"""Feed reading: fetch bytes with a conditional GET, parse with feedparser, list the entries.
+"""Feed reading: fetch bytes with a conditional GET, parse RSS and Atom with feedparser and JSON
+Feed (``claimwatch.crawlers.json_feed``), list the entries.
 
 An unchanged feed costs one ``304 Not Modified``. A feed feedparser calls "bozo" (malformed) still
 yields the entries it could read; the problem is reported with them. A body that is not a feed at
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import feedparser
 import httpx
@@ -22,6 +23,7 @@ import httpx
 from claimwatch.crawlers.addresses import resolve
 from claimwatch.crawlers.deadline import Deadline, fetch_deadline
 from claimwatch.crawlers.guarded_http import Resolver, guarded_transport
+from claimwatch.crawlers.json_feed import NotAJsonFeed, looks_like_json, parse_json_feed
 from claimwatch.crawlers.urls import canonical_or_none, check_fetchable
 from claimwatch.errors import PermanentFetchError, TransientFetchError
 
@@ -69,8 +71,41 @@ def _entry_updated(entry: feedparser.FeedParserDict) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.UTC) if value else None
 
 
+def _add_entries(result: FeedResult, entries: list[FeedEntry]) -> FeedResult:
+    """Keep each entry with a usable http(s) link once, by its canonical URL."""
+    seen: set[str] = set()
+    for entry in entries:
+        if not entry.url.startswith(("http://", "https://")):
+            continue
+        canonical = canonical_or_none(entry.url)
+        if canonical is None or canonical in seen:  # unusable (a bad port) or listed already
+            continue
+        seen.add(canonical)
+        result.entries.append(replace(entry, url=canonical))
+    return result
+
+
+def _clean_title(title: object) -> str | None:
+    return " ".join(str(title or "").split())[:TITLE_CHARS] or None
+
+
+def _parse_json_feed(content: bytes, url: str) -> FeedResult:
+    try:
+        title, items = parse_json_feed(content)
+    except NotAJsonFeed as exc:
+        raise PermanentFetchError(url, f"not a readable feed: {exc}") from None
+    result = FeedResult(url=url, status=200, bytes_read=len(content), title=_clean_title(title))
+    entries = [
+        FeedEntry(i.link or "", i.title, i.summary, i.published, i.guid, i.updated) for i in items
+    ]
+    return _add_entries(result, entries)
+
+
 def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) -> FeedResult:
-    """Parse feed bytes; entries without a usable http(s) link are skipped."""
+    """Parse feed bytes (RSS, Atom, or JSON Feed); entries without a usable http(s) link are
+    skipped."""
+    if looks_like_json(content):
+        return _parse_json_feed(content, url)
     # Whitespace before the XML declaration (common on PHP sites) is not worth a complaint.
     parsed = feedparser.parse(
         content.lstrip(b" \t\r\n"), response_headers={"content-location": url, **(headers or {})}
@@ -80,30 +115,22 @@ def parse_feed(content: bytes, url: str, headers: dict[str, str] | None = None) 
         problem = None
     if not parsed.entries and (problem or not parsed.get("version")):
         raise PermanentFetchError(url, f"not a readable feed: {problem or 'no feed found'}")
-    title = " ".join(str(parsed.feed.get("title") or "").split())[:TITLE_CHARS] or None
+    title = _clean_title(parsed.feed.get("title"))
     result = FeedResult(url=url, status=200, bytes_read=len(content), title=title)
     if problem:
         result.problem = f"malformed feed, read what could be read: {problem}"
-    seen: set[str] = set()
-    for entry in parsed.entries:
-        link = entry.get("link")
-        if not link or not link.startswith(("http://", "https://")):
-            continue
-        canonical = canonical_or_none(link)
-        if canonical is None or canonical in seen:  # unusable (a bad port) or listed already
-            continue
-        seen.add(canonical)
-        result.entries.append(
-            FeedEntry(
-                url=canonical,
-                title=entry.get("title"),
-                summary=entry.get("summary"),
-                published=_entry_time(entry),
-                guid=entry.get("id"),
-                updated=_entry_updated(entry),
-            )
+    entries = [
+        FeedEntry(
+            url=str(entry.get("link") or ""),
+            title=entry.get("title"),
+            summary=entry.get("summary"),
+            published=_entry_time(entry),
+            guid=entry.get("id"),
+            updated=_entry_updated(entry),
         )
-    return result
+        for entry in parsed.entries
+    ]
+    return _add_entries(result, entries)
 
 
 def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
@@ -186,7 +213,10 @@ def fetch_feed(
     return result
 
 
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, application/json;q=0.9, */*;q=0.5"
+)
 
 
 def http_client(

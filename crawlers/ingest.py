@@ -7,6 +7,7 @@ whose text changed is recorded as an update, not a new article.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from claimwatch.crawlers.archive import PageArchive
 from claimwatch.crawlers.article_fields import (
     clean_optional,
     clean_text,
@@ -33,7 +35,7 @@ from claimwatch.crawlers.sources import SourceConfig
 from claimwatch.crawlers.urls import canonical_or_none, canonicalize, url_problem
 from claimwatch.errors import FetchError, TransientFetchError
 from claimwatch.pipeline.language import detect_article_language
-from claimwatch.store.schema import Article, Source, utcnow
+from claimwatch.store.schema import ArchivedPage, Article, ArticleRevision, Source, utcnow
 
 
 def sync_sources(session: Session, configs: list[SourceConfig]) -> dict[str, Source]:
@@ -311,15 +313,36 @@ def _new_article(extracted: ExtractedArticle, entry: FeedEntry | None, source: S
     return Article(source=source, **values)
 
 
+def _add_revision(session: Session, article: Article, fetched: Fetched) -> None:
+    """Keep this version of the article's text in its history, with the page it came from."""
+    session.add(
+        ArticleRevision(
+            article=article,
+            revision=article.revision,
+            title=article.title,
+            text=article.text,
+            content_hash=article.content_hash,
+            fetched_at=fetched.at,
+            archived_page=fetched.archived,
+        )
+    )
+
+
 def _store_extracted(
-    session: Session, extracted: ExtractedArticle, entry: FeedEntry | None, source: Source
+    session: Session,
+    extracted: ExtractedArticle,
+    entry: FeedEntry | None,
+    source: Source,
+    fetched: Fetched,
 ) -> str:
-    """Store one extracted article; returns ``new``, ``updated`` or ``duplicate``."""
+    """Store one extracted article and its revision; returns ``new``, ``updated`` or
+    ``duplicate``."""
     existing = session.scalar(select(Article).where(Article.url == extracted.url))
     if existing is not None:
         if existing.content_hash == extracted.content_hash:
             return "duplicate"
         record_update(existing, extracted.text, extracted.content_hash, extracted.title)
+        _add_revision(session, existing, fetched)
         session.flush()
         return "updated"
     same_text = session.scalar(
@@ -329,7 +352,10 @@ def _store_extracted(
     )
     if same_text is not None:
         return "duplicate"
-    session.add(_new_article(extracted, entry, source))
+    article = _new_article(extracted, entry, source)
+    article.revision = 1
+    session.add(article)
+    _add_revision(session, article, fetched)
     session.flush()
     return "new"
 
@@ -352,12 +378,21 @@ def _open_transaction(session: Session) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """When a page was fetched, and its archived copy (when the run keeps an archive)."""
+
+    at: dt.datetime
+    archived: ArchivedPage | None
+
+
 def _store_page(
     session: Session,
     page: FetchedPage,
     source: Source,
     feed_entries: dict[str, FeedEntry],
     max_chars: int,
+    archive: PageArchive | None,
 ) -> str:
     """Extract and store one page in its own savepoint; returns its outcome. Raises
     ``PageRefused``, and leaves the session as it was, when the page cannot be stored."""
@@ -370,7 +405,9 @@ def _store_page(
     entry = feed_entries.get(canonicalize(page.url)) or feed_entries.get(extracted.url)
     try:
         with session.begin_nested():
-            return _store_extracted(session, extracted, entry, source)
+            archived = archive.keep(session, page) if archive else None
+            fetched = Fetched(archived.fetched_at if archived else utcnow(), archived)
+            return _store_extracted(session, extracted, entry, source, fetched)
     except DATABASE_FAILING:
         raise
     except STORAGE_ERRORS as exc:
@@ -385,15 +422,18 @@ def store_pages(
     feed_entries: dict[str, FeedEntry],
     *,
     max_chars: int,
+    archive: PageArchive | None = None,
 ) -> IngestCounts:
-    """Extract and store every fetched page; record every failed one on its source's report.
-    A page that cannot be stored is refused, counted and reported; the others are stored."""
+    """Extract and store every fetched page (each article page kept in ``archive`` when one is
+    given); record every failed one on its source's report. A page that cannot be stored is
+    refused, counted and reported; the others are stored."""
     counts = IngestCounts(pages=len(pages), failures=len(failures))
     counts.problems += [f"{f.source}: {f.url}: {f.reason}" for f in failures]
     _open_transaction(session)
     for page in pages:
         try:
-            outcome = _store_page(session, page, sources[page.source], feed_entries, max_chars)
+            source = sources[page.source]
+            outcome = _store_page(session, page, source, feed_entries, max_chars, archive)
         except PageRefused as exc:
             counts.refuse(page.source, page.url, str(exc))
             continue

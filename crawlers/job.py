@@ -59,10 +59,16 @@ class CrawlJob:
 
 @dataclass(frozen=True)
 class FetchedPage:
+    """A fetched HTML page: its decoded text, and for the archive its bytes (base64), the
+    response headers and the fetch time (ISO 8601, UTC)."""
+
     source: str
     url: str
     status: int
     html: str
+    body_b64: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str | None = None
 
 
 @dataclass(frozen=True)

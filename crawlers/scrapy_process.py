@@ -17,16 +17,28 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from claimwatch.crawlers.feeds import http_client
 from claimwatch.crawlers.job import CrawlJob
+from claimwatch.crawlers.robots import RobotsRules, http_fetch
 from claimwatch.crawlers.spider import PageSpider
+from claimwatch.crawlers.urls import url_problem
 
 
-def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
-    """Scrapy settings for a polite crawl; every value comes from the job."""
+def scrapy_settings(
+    job: CrawlJob, items: Path, crawl_delays: dict[str, float] | None = None
+) -> Settings:
+    """Scrapy settings for a polite crawl; every value comes from the job, and each host's
+    ``Crawl-delay`` (``crawl_delays``) from its robots.txt."""
     return Settings(
         {
             "USER_AGENT": job.user_agent,
-            "ROBOTSTXT_OBEY": job.obey_robots,
+            # robots.txt is checked for every request by RobotsPolicyMiddleware (Scrapy's own
+            # lets the start requests that wait for a robots.txt through unchecked).
+            "ROBOTSTXT_OBEY": False,
+            "DOWNLOAD_SLOTS": {
+                host: {"delay": delay, "concurrency": 1, "jitter": 0.0}  # never under it
+                for host, delay in (crawl_delays or {}).items()
+            },
             # A total deadline per download (connection, headers and body), not per read:
             # Scrapy cancels the download when it runs out.
             "DOWNLOAD_TIMEOUT": job.timeout_s,
@@ -50,6 +62,7 @@ def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
             "TWISTED_DNS_RESOLVER": "claimwatch.crawlers.resolver.PublicAddressResolver",
             "DOWNLOADER_MIDDLEWARES": {
                 "claimwatch.crawlers.middleware.URLPolicyMiddleware": 50,
+                "claimwatch.crawlers.robots_middleware.RobotsPolicyMiddleware": 60,
                 "claimwatch.crawlers.address_middleware.PrivateAddressMiddleware": 560,
             },
             "FEEDS": {str(items): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
@@ -71,6 +84,18 @@ def scrapy_settings(job: CrawlJob, items: Path) -> Settings:
     )
 
 
+def robots_rules(job: CrawlJob) -> RobotsRules | None:
+    """Every start target's robots.txt, read before the crawl starts (None: not obeyed)."""
+    if not job.obey_robots:
+        return None
+    client = http_client(job.user_agent, job.timeout_s, allow_private=job.allow_private)
+    rules = RobotsRules(job.user_agent, http_fetch(client, job.timeout_s))
+    for target in job.targets:
+        if url_problem(target.url) is None:  # a bad URL fails its source, robots.txt aside
+            rules.for_url(target.url)
+    return rules
+
+
 def end_with_parent(parent: int, every_s: float = 1.0) -> threading.Thread:
     """Watch the parent process; when it is gone (this process was handed to another), exit."""
 
@@ -87,9 +112,11 @@ def end_with_parent(parent: int, every_s: float = 1.0) -> threading.Thread:
 def run(job_path: Path, items: Path, stats_path: Path) -> None:
     end_with_parent(os.getppid())
     job = CrawlJob.from_json(job_path.read_text(encoding="utf-8"))
-    process = CrawlerProcess(scrapy_settings(job, items), install_root_handler=True)
+    robots = robots_rules(job)
+    delays = robots.crawl_delays(job.download_delay_s) if robots else {}
+    process = CrawlerProcess(scrapy_settings(job, items, delays), install_root_handler=True)
     crawler = process.create_crawler(PageSpider)
-    process.crawl(crawler, job=job)
+    process.crawl(crawler, job=job, robots=robots)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     stats_path.write_text(json.dumps(stats, default=str), encoding="utf-8")

@@ -3,7 +3,10 @@ sitemaps (indexes included) for their recent URLs. It never leaves a target's do
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 from scrapy import Request, Spider
@@ -13,6 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from claimwatch.crawlers.job import CrawlJob, CrawlTarget
+from claimwatch.crawlers.robots import RobotsRules
 from claimwatch.crawlers.sitemaps import parse_sitemap, recent
 from claimwatch.crawlers.urls import (
     canonical_or_none,
@@ -26,6 +30,19 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_SITEMAP_DEPTH = 2  # an index of indexes, then URL sets
 
 
+ARCHIVED_HEADERS = (b"Content-Type", b"Content-Language", b"Date", b"Last-Modified", b"ETag")
+
+
+def _kept_headers(response: Response) -> dict[str, str]:
+    """The response headers the evidence archive keeps with the page."""
+    kept = {}
+    for name in ARCHIVED_HEADERS:
+        value = response.headers.get(name)
+        if value:
+            kept[name.decode().lower()] = value.decode("latin-1")[:500]
+    return kept
+
+
 class PageSpider(Spider):
     """Yields ``{"kind": "page", ...}`` for every HTML page fetched, ``{"kind": "failure", ...}`` for
     every page that could not be, and ``{"kind": "skipped", ...}`` for every page refused on
@@ -34,9 +51,10 @@ class PageSpider(Spider):
 
     name = "claimwatch-pages"
 
-    def __init__(self, job: CrawlJob, **kwargs: Any) -> None:
+    def __init__(self, job: CrawlJob, robots: RobotsRules | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.job = job
+        self.robots = robots  # read by RobotsPolicyMiddleware for every request
         self.seen: set[str] = set(job.skip_urls)
         self.pages_per_source: dict[str, int] = {}
 
@@ -55,6 +73,23 @@ class PageSpider(Spider):
                 yield self._sitemap_request(target.url, target, depth=0)
             else:
                 yield self._request(target.url, target, depth_left=target.max_depth, hub=hub)
+            if target.follow:
+                for sitemap in self._robots_sitemaps(target):
+                    yield self._sitemap_request(sitemap.url, sitemap, depth=0)
+
+    def _robots_sitemaps(self, site: CrawlTarget) -> list[CrawlTarget]:
+        """The ``Sitemap:`` lines of a site's robots.txt that lie inside the site's domains, as
+        sitemap targets of the same source, scope and budget."""
+        if self.robots is None:
+            return []
+        found = []
+        for url in self.robots.for_url(site.url).sitemaps():
+            canonical = canonical_or_none(url)
+            if canonical is None or canonical in self.seen or not in_domains(url, site.domains):
+                continue
+            self.seen.add(canonical)
+            found.append(replace(site, url=url, follow=False, max_depth=0, sitemap=True))
+        return found
 
     @staticmethod
     def _meta(target: CrawlTarget, **extra: Any) -> dict[str, Any]:
@@ -111,6 +146,9 @@ class PageSpider(Spider):
                 "url": response.url,
                 "status": response.status,
                 "html": response.text,
+                "body_b64": base64.b64encode(response.body).decode("ascii"),
+                "headers": _kept_headers(response),
+                "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             }
         depth_left: int = response.meta["depth_left"]
         if depth_left > 0:

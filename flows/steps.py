@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from claimwatch.crawlers.archive import PageArchive
 from claimwatch.crawlers.crawl import crawl
 from claimwatch.crawlers.feeds import FeedEntry, http_client
 from claimwatch.crawlers.health import add_crawl, failing_sources, record_runs
@@ -146,7 +147,8 @@ def store_articles(
     """Extract and store the fetched pages, and, in the same transaction, the validators of the
     feeds whose entries are all stored."""
     by_url = {e.url: e for items in feeds.entries.values() for e in items}
-    with session_scope(open_database(settings)) as session:
+    archive = PageArchive(settings.resolved_archive_dir)
+    with session_scope(open_database(settings)) as session, archive:  # on disk before commit
         sources = sync_sources(session, configs)
         ingest = store_pages(
             session,
@@ -155,6 +157,7 @@ def store_articles(
             sources,
             by_url,
             max_chars=settings.max_article_chars,
+            archive=archive,
         )
         settled = settled_urls(session, result, list(by_url.values()))
         reread = save_feed_validators(session, sources, feeds, settled)

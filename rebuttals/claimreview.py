@@ -3,7 +3,8 @@ fact-check.
 
 Only items decided ``misleading`` or ``accurate`` have a verdict to publish. The claim is the
 one the item was flagged for; ``itemReviewed`` is a ``Claim`` with every article that carried it
-as an ``appearance`` (its outlet as publisher) and the earliest as ``firstAppearance``. The
+as an ``appearance`` (its outlet as publisher, and ``archivedAt``: the page as fetched, in the
+evidence archive) and the earliest as ``firstAppearance``. The
 claim's author (the claimant) is the outlet that carried it first and its date that first
 appearance's; outlets are named as people know them (a source's title), never a person:
 claimwatch tracks what was published, not who wrote it. The review's author is the desk.
@@ -83,7 +84,7 @@ def check_urls(node: Any, where: str = "ClaimReview") -> None:
             check_urls(value, f"{where}[{index}]")
 
 
-def _appearance(claim: Claim) -> dict[str, Any]:
+def _appearance(claim: Claim, public_url: str) -> dict[str, Any]:
     article = claim.article
     published = article.published_at or article.fetched_at
     work: dict[str, Any] = {
@@ -95,13 +96,15 @@ def _appearance(claim: Claim) -> dict[str, Any]:
     }
     if article.title:
         work["headline"] = article.title
+    if article.archived_page is not None:
+        work["archivedAt"] = f"{public_url.rstrip('/')}/archive/{article.archived_page.digest}"
     return work
 
 
-def _appearances(item: QueueItem) -> list[dict[str, Any]]:
+def _appearances(item: QueueItem, public_url: str) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for claim in item.cluster.claims:
-        seen.setdefault(claim.article.url, _appearance(claim))
+        seen.setdefault(claim.article.url, _appearance(claim, public_url))
     return sorted(seen.values(), key=lambda work: (work["datePublished"], work["url"]))
 
 
@@ -189,7 +192,7 @@ def claim_review(
     assert item.decided_at is not None
     claim = claim_of(item)
     value, verdict = RATINGS[item.decision]
-    appearances = _appearances(item)
+    appearances = _appearances(item, publisher.public_url)
     review_url = url or f"{publisher.public_url.rstrip('/')}/items/{item.id}"
     if not allow_local:
         _public_addresses(review_url, publisher)

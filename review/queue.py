@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from claimwatch.errors import QueueError, UnknownItemError
 from claimwatch.store.audit import record
 from claimwatch.store.schema import (
+    ArchivedPage,
     Article,
     AuditEvent,
     Claim,
@@ -223,6 +224,18 @@ def status_counts(session: Session) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     counts.update({status: int(n) for status, n in rows})
     return counts
+
+
+def evidence_pages(session: Session, item_ids: list[int]) -> list[ArchivedPage]:
+    """Every archived page (every revision) of the articles that carried these items' claims,
+    oldest first; an unknown item is an error."""
+    pages: dict[int, ArchivedPage] = {}
+    for item_id in item_ids:
+        for claim in get_item(session, item_id).cluster.claims:
+            for revision in claim.article.revisions:
+                if revision.archived_page is not None:
+                    pages[revision.archived_page.id] = revision.archived_page
+    return sorted(pages.values(), key=lambda page: (page.fetched_at, page.id))
 
 
 def get_item(session: Session, item_id: int) -> QueueItem:

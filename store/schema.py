@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -142,6 +143,51 @@ class Article(Base):
 
     source: Mapped[Source] = relationship()
     claims: Mapped[list[Claim]] = relationship(back_populates="article", order_by="Claim.position")
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article", order_by="ArticleRevision.revision"
+    )
+
+    @property
+    def archived_page(self) -> ArchivedPage | None:
+        """The archived page of the latest revision, if it was archived."""
+        return self.revisions[-1].archived_page if self.revisions else None
+
+
+class ArchivedPage(Base):
+    """A fetched page kept as a WARC response record (``<data_dir>/archive``), once per payload:
+    its SHA-256, where the record is (file, offset, length) and when it was fetched."""
+
+    __tablename__ = "archived_page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the payload, hex
+    url: Mapped[str] = mapped_column(String(2048))
+    fetched_at: Mapped[dt.datetime]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int]
+    warc_file: Mapped[str] = mapped_column(String(200))
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+
+
+class ArticleRevision(Base):
+    """One version of an article's text as it was fetched (a history, never overwritten), with
+    the archived page it came from."""
+
+    __tablename__ = "article_revision"
+    __table_args__ = (UniqueConstraint("article_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"), index=True)
+    revision: Mapped[int]
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    archived_page_id: Mapped[int | None] = mapped_column(ForeignKey("archived_page.id"))
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
+    archived_page: Mapped[ArchivedPage | None] = relationship()
 
 
 class Cluster(Base):

@@ -41,6 +41,7 @@ CREATIVE_WORK = THING | {
     "citation",
     "headline",
     "text",
+    "archivedAt",
 }
 PROPERTIES = {
     "ClaimReview": CREATIVE_WORK | {"claimReviewed", "reviewRating", "itemReviewed", "reviewBody"},

@@ -17,7 +17,7 @@ from claimwatch.demo.server import RunningServer
 from claimwatch.flows.report import RunReport
 from claimwatch.settings import load_settings
 from claimwatch.store.db import make_engine, session_scope
-from claimwatch.store.schema import Article, Claim, Cluster, QueueItem, Source
+from claimwatch.store.schema import ArchivedPage, Article, Claim, Cluster, QueueItem, Source
 
 MISLEADING = {
     "military-alliance": {
@@ -204,6 +204,17 @@ def test_second_run_adds_nothing(
     assert db.scalar(select(func.count()).select_from(Article)) == 27
     assert db.scalar(select(func.count()).select_from(QueueItem)) == 6
     assert two_runs[1]["queue_total"] == 6
+
+
+def test_every_article_page_is_archived_once_across_both_runs(
+    db: Session, two_runs: tuple[dict[str, Any], dict[str, Any], Path]
+) -> None:
+    articles = db.scalars(select(Article)).all()
+    assert len(articles) == 27
+    assert all(len(a.revisions) == 1 and a.archived_page is not None for a in articles)
+    assert db.scalar(select(func.count()).select_from(ArchivedPage)) == 27  # not 54
+    archive = two_runs[2] / "archive"
+    assert sum(1 for _ in archive.glob("*.warc.gz")) == 1  # the second run wrote nothing
 
 
 def test_every_source_has_a_health_record_per_run(db: Session) -> None:

@@ -28,7 +28,7 @@ from claimwatch.review.auth import user_for_token
 from claimwatch.settings import Settings, load_settings
 from claimwatch.store.migrate import upgrade
 from claimwatch.store.schema import User
-from claimwatch.web import api, library_pages, login, pages
+from claimwatch.web import api, evidence_pages, library_pages, login, pages
 from claimwatch.web.deps import DbSession, bearer
 from claimwatch.web.security import HEADERS, SecurityHeaders, check_origin
 from claimwatch.web.sessions import LoginRequired, page_user
@@ -138,7 +138,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (api.router, login.router, pages.router, library_pages.router):
+    for router in (
+        api.router,
+        login.router,
+        pages.router,
+        library_pages.router,
+        evidence_pages.router,
+    ):
         app.include_router(router)
     _handlers(app)
 

@@ -3,6 +3,8 @@
 ``SecurityHeaders`` adds to every response (pages, JSON, static files, errors) a Content Security
 Policy that lets pages load scripts, styles and images only from this site, with no inline script
 and no framing, plus ``X-Frame-Options``, ``X-Content-Type-Options`` and ``Referrer-Policy``.
+Archived copies of crawled pages (``/archive/``) get a stricter one: a sandbox with no scripts,
+nothing loaded from anywhere.
 
 ``check_origin`` refuses (403) a POST, PUT, PATCH or DELETE whose ``Origin`` header, or when
 there is none its ``Referer``, names another site than this one (the request's own address or
@@ -26,6 +28,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
         "frame-ancestors 'none'",
         "form-action 'self'",
+    )
+)
+# An archived copy is crawled HTML: no script runs (sandbox without allow-scripts, an opaque
+# origin), nothing loads from anywhere, it cannot be framed.
+ARCHIVE_PREFIX = "/archive/"
+ARCHIVE_POLICY = "; ".join(
+    (
+        "sandbox",
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
     )
 )
 HEADERS = {
@@ -54,6 +69,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers[name] = value
+                if scope["path"].startswith(ARCHIVE_PREFIX):
+                    headers["Content-Security-Policy"] = ARCHIVE_POLICY
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -11,6 +11,7 @@ claimwatch eval matching|sentences|clustering|retrieval   measure on labelled da
 claimwatch serve                     the web app and the HTTP API
 claimwatch users add|list|token|revoke   users and API tokens
 claimwatch db upgrade|current        schema migrations
+claimwatch archive export ITEM… -o F  the archived pages behind items, as one WARC file
 
 The command modules import the packages a command needs (torch, Scrapy, Prefect, the web app)
 inside that command, not at the top of the module, so that ``claimwatch --help`` and the small
@@ -28,7 +29,7 @@ from typing import Annotated
 import typer
 
 from claimwatch import __version__
-from claimwatch.cli import admin, evaluate, models, queue, run, snippets, users, web
+from claimwatch.cli import admin, archive, evaluate, models, queue, run, snippets, users, web
 from claimwatch.errors import ClaimwatchError
 
 app = typer.Typer(
@@ -45,6 +46,7 @@ app.add_typer(models.models_app, name="models")
 app.add_typer(evaluate.eval_app, name="eval")
 app.add_typer(admin.db_app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(archive.app, name="archive")
 app.command("serve")(web.serve)
 app.command("openapi")(web.openapi)
 app.command("demo")(run.demo)
